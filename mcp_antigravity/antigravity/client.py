@@ -1,0 +1,283 @@
+"""The Antigravity client: the only code that talks to the upstream.
+
+The send path has layers, each with one job:
+
+* :meth:`AntigravityClient.generate` / :meth:`AntigravityClient.stream` build the envelope;
+* :meth:`AntigravityClient._run` owns the call's deadline and the retry/fallback loop, asking
+  :func:`retry.decide` what to do after each failure;
+* ``_post_unary`` / ``_post_stream`` do one HTTP exchange with one base URL and translate
+  every foreign error into the :mod:`errors` tree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random as _random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import anyio
+import httpx2
+
+from ..config import Settings
+from .auth import TokenSource, token_source
+from .discovery import ProjectResolver
+from .errors import (
+    AntigravityConnectionError,
+    AntigravityError,
+    AntigravityTimeoutError,
+    ResponseFormatError,
+    error_from_body,
+)
+from .retry import Action, RetryPolicy, decide
+from .stream import merge_chunks, parse_envelope, read_payload
+from .wire import ClientMetadata, GenerateContentRequest, GenerateContentResponse, RequestEnvelope, to_wire
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ChunkCallback = Callable[[GenerateContentResponse], Awaitable[None]]
+
+TRACE_HEADER = "x-cloudaicompanion-trace-id"
+API_CLIENT_HEADER = "google-cloud-sdk vscode_cloudshelleditor/0.1"
+CLIENT_METADATA = json.dumps(to_wire(ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED",
+                                                    plugin_type="GEMINI")), separators=(",", ":"))
+
+
+def open_http_client(settings: Settings) -> httpx2.AsyncClient:
+    """The process's pooled HTTP client, with the configured timeouts."""
+    return httpx2.AsyncClient(
+        timeout=httpx2.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+        limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
+        follow_redirects=False,
+    )
+
+
+class AntigravityClient:
+    """Calls the Antigravity gateway with fallback, retries and a deadline per call."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http: httpx2.AsyncClient,
+        *,
+        tokens: TokenSource | None = None,
+        random: Callable[[], float] = _random.random,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._http = http
+        self._tokens = tokens or token_source(settings.access_token)
+        self._random = random
+        self._sleep = sleep
+        self._clock = clock
+        self._policy = RetryPolicy(
+            max_retries=settings.max_retries,
+            max_retry_delay=settings.max_retry_delay,
+            backoff_initial=settings.backoff_initial,
+            backoff_max=settings.backoff_max,
+        )
+        self._projects = ProjectResolver(
+            self._post_discovery,
+            configured=settings.project,
+            fallback=settings.fallback_project,
+            poll_attempts=settings.onboard_poll_attempts,
+            poll_interval=settings.onboard_poll_interval,
+            sleep=sleep,
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    async def project(self) -> str:
+        """The project id calls run under (configured, discovered, or the fallback)."""
+        return await self._projects.project_for(self._tokens.account)
+
+    async def generate(
+        self, model: str, request: GenerateContentRequest, *, request_type: str = "agent"
+    ) -> tuple[GenerateContentResponse, str | None]:
+        """One unary ``generateContent`` call; returns the response and the trace id."""
+        body = await self._envelope(model, request, request_type)
+        return await self._run(f"generateContent for {model}", self._settings.endpoints,
+                               lambda base: self._post_unary(base, body))
+
+    async def stream(
+        self,
+        model: str,
+        request: GenerateContentRequest,
+        *,
+        on_chunk: ChunkCallback | None = None,
+        request_type: str = "agent",
+    ) -> tuple[GenerateContentResponse, str | None]:
+        """A streamed call; ``on_chunk`` sees each chunk as it arrives, and the merged response is returned.
+
+        Fallback and retries apply until the first chunk has been handed to ``on_chunk``;
+        after that a failure is raised as it is, since the caller has already seen output.
+        """
+        body = await self._envelope(model, request, request_type)
+        delivered = False
+
+        async def deliver(chunk: GenerateContentResponse) -> None:
+            nonlocal delivered
+            delivered = True
+            if on_chunk is not None:
+                await on_chunk(chunk)
+
+        return await self._run(
+            f"streamGenerateContent for {model}",
+            self._settings.endpoints,
+            lambda base: self._post_stream(base, body, deliver),
+            retryable=lambda: not delivered,
+        )
+
+    # ------------------------------------------------------------------ the retry loop
+
+    async def _run(
+        self,
+        what: str,
+        endpoints: Sequence[str],
+        attempt: Callable[[str], Awaitable[T]],
+        *,
+        retryable: Callable[[], bool] = lambda: True,
+    ) -> T:
+        deadline = self._settings.request_deadline
+        with anyio.move_on_after(deadline):
+            return await self._attempts(what, endpoints, attempt, retryable, self._clock() + deadline)
+        raise AntigravityTimeoutError(
+            f"{what} did not finish within {deadline:g} s (ANTIGRAVITY_REQUEST_DEADLINE). "
+            "The upstream is slow or unreachable; try again later or raise the deadline.",
+            deadline=deadline,
+        )
+
+    async def _attempts(
+        self,
+        what: str,
+        endpoints: Sequence[str],
+        attempt: Callable[[str], Awaitable[T]],
+        retryable: Callable[[], bool],
+        deadline_at: float,
+    ) -> T:
+        index = retries = 0
+        while True:
+            try:
+                return await attempt(endpoints[index])
+            except AntigravityError as error:
+                if not retryable():
+                    raise
+                decision = decide(
+                    error,
+                    endpoint_index=index,
+                    endpoint_count=len(endpoints),
+                    retries_done=retries,
+                    time_left=deadline_at - self._clock(),
+                    policy=self._policy,
+                    random=self._random,
+                )
+                log.info("%s via %s failed (%s): %s", what, endpoints[index], error, decision.why)
+                if decision.action is Action.FAIL:
+                    raise
+                if decision.action is Action.RETRY:
+                    retries += 1
+                    await self._sleep(decision.delay)
+                index = decision.endpoint_index
+
+    # ------------------------------------------------------------------ one exchange
+
+    async def _headers(self, *, stream: bool) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {await self._tokens.token()}",
+            "Content-Type": "application/json",
+            "User-Agent": self._settings.effective_user_agent,
+            "X-Goog-Api-Client": API_CLIENT_HEADER,
+            "Client-Metadata": CLIENT_METADATA,
+        }
+        if stream:
+            headers["Accept"] = "text/event-stream"
+        return headers
+
+    async def _envelope(self, model: str, request: GenerateContentRequest, request_type: str) -> dict[str, Any]:
+        envelope = RequestEnvelope(
+            project=await self.project(),
+            model=model,
+            request=request,
+            user_agent="antigravity",
+            request_type=request_type,
+            request_id=f"agent-{uuid.uuid4()}",
+        )
+        return to_wire(envelope)
+
+    async def _post_json(self, base: str, method: str, body: dict[str, Any]) -> tuple[Any, str | None]:
+        headers = await self._headers(stream=False)
+        try:
+            response = await self._http.post(f"{base}/v1internal:{method}", json=body, headers=headers)
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, base) from exc
+        trace = response.headers.get(TRACE_HEADER)
+        if response.status_code >= 400:
+            raise error_from_body(response.status_code, response.content, trace_id=trace, endpoint=base)
+        try:
+            return response.json(), trace
+        except ValueError as exc:
+            raise ResponseFormatError(f"{base} answered {method} with a body that is not JSON") from exc
+
+    async def _post_discovery(self, method: str, body: dict[str, Any]) -> Any:
+        payload, _ = await self._run(method, self._settings.effective_discovery_endpoints,
+                                     lambda base: self._post_json(base, method, body))
+        return payload
+
+    async def _post_unary(self, base: str, body: dict[str, Any]) -> tuple[GenerateContentResponse, str | None]:
+        payload, trace = await self._post_json(base, "generateContent", body)
+        envelope = parse_envelope(payload)
+        return envelope.response, envelope.trace_id or trace
+
+    async def _post_stream(
+        self, base: str, body: dict[str, Any], deliver: ChunkCallback
+    ) -> tuple[GenerateContentResponse, str | None]:
+        headers = await self._headers(stream=True)
+        chunks: list[GenerateContentResponse] = []
+        try:
+            async with self._http.stream(
+                "POST", f"{base}/v1internal:streamGenerateContent", params={"alt": "sse"}, json=body,
+                headers=headers,
+            ) as response:
+                trace = response.headers.get(TRACE_HEADER)
+                if response.status_code >= 400:
+                    raise error_from_body(response.status_code, await response.aread(), trace_id=trace,
+                                          endpoint=base)
+                content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+                if content_type != "text/event-stream":
+                    raise ResponseFormatError(f"{base} answered a stream request with {content_type!r}")
+                async for event in httpx2.EventSource(response):
+                    envelope = read_payload(event.data, endpoint=base)
+                    if envelope is None:
+                        continue
+                    trace = trace or envelope.trace_id
+                    chunks.append(envelope.response)
+                    await deliver(envelope.response)
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, base) from exc
+        merged = merge_chunks(chunks)
+        if not _finished(merged):
+            raise AntigravityConnectionError(
+                f"The stream from {base} ended before the model finished its answer.", endpoint=base
+            )
+        return merged, trace
+
+
+def _finished(response: GenerateContentResponse) -> bool:
+    blocked = response.prompt_feedback is not None and response.prompt_feedback.block_reason is not None
+    return blocked or any(candidate.finish_reason for candidate in response.candidates)
+
+
+def _translate(exc: httpx2.HTTPError, base: str) -> AntigravityError:
+    """The one place where HTTP-library errors become client errors."""
+    if isinstance(exc, httpx2.TimeoutException):
+        return AntigravityConnectionError(f"{base} did not answer in time ({type(exc).__name__}).", endpoint=base)
+    if isinstance(exc, httpx2.RemoteProtocolError):
+        return AntigravityConnectionError(f"The connection to {base} broke mid-response.", endpoint=base)
+    if isinstance(exc, httpx2.SSEError):
+        return ResponseFormatError(f"{base} sent a malformed event stream: {exc}")
+    return AntigravityConnectionError(f"Cannot reach {base}: {exc or type(exc).__name__}.", endpoint=base)

@@ -1,0 +1,83 @@
+"""Which Google Cloud project the calls run under.
+
+Order: the configured project (no discovery at all); ``loadCodeAssist``; ``onboardUser``,
+polled until its operation is done; the well-known fallback project. Results are cached per
+account, and concurrent callers wait for one discovery instead of starting their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from .errors import AntigravityConnectionError, AntigravityStatusError, AuthenticationError, PermissionDeniedError
+from .wire import ClientMetadata, LoadCodeAssistResponse, Operation, to_wire
+
+log = logging.getLogger(__name__)
+
+PostJson = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+class ProjectResolver:
+    def __init__(
+        self,
+        post: PostJson,
+        *,
+        configured: str | None,
+        fallback: str,
+        poll_attempts: int,
+        poll_interval: float,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self._post = post
+        self._configured = configured
+        self._fallback = fallback
+        self._poll_attempts = poll_attempts
+        self._poll_interval = poll_interval
+        self._sleep = sleep
+        self._cache: dict[str, str] = {}
+        self._lock = anyio.Lock()
+
+    async def project_for(self, account: str) -> str:
+        if self._configured:
+            return self._configured
+        async with self._lock:
+            if account not in self._cache:
+                self._cache[account] = await self._discover()
+            return self._cache[account]
+
+    async def _discover(self) -> str:
+        metadata = to_wire(ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED",
+                                          plugin_type="GEMINI"))
+        try:
+            loaded = LoadCodeAssistResponse.model_validate(
+                await self._post("loadCodeAssist", {"metadata": metadata})
+            )
+            if loaded.project_id:
+                return loaded.project_id
+            onboarded = await self._onboard(loaded.default_tier_id, metadata)
+            if onboarded:
+                return onboarded
+        except (AuthenticationError, PermissionDeniedError):
+            raise
+        except (AntigravityConnectionError, AntigravityStatusError) as exc:
+            log.warning("project discovery failed (%s); using %s. Set ANTIGRAVITY_PROJECT to skip discovery.",
+                        exc, self._fallback)
+            return self._fallback
+        log.warning("no project found by discovery; using %s. Set ANTIGRAVITY_PROJECT to choose one.",
+                    self._fallback)
+        return self._fallback
+
+    async def _onboard(self, tier_id: str, metadata: dict[str, Any]) -> str | None:
+        for attempt in range(self._poll_attempts):
+            operation = Operation.model_validate(
+                await self._post("onboardUser", {"tierId": tier_id, "metadata": metadata})
+            )
+            if operation.done:
+                return operation.project_id
+            if attempt + 1 < self._poll_attempts:
+                await self._sleep(self._poll_interval)
+        return None

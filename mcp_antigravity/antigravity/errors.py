@@ -1,0 +1,254 @@
+"""The upstream's errors, as one tree built by one factory.
+
+::
+
+    AntigravityError
+    ├── CredentialsError            no usable credentials configured
+    ├── AntigravityConnectionError  network failures, streams cut short
+    ├── AntigravityTimeoutError     the call's overall deadline passed
+    ├── ResponseFormatError         the upstream answered something unreadable
+    └── AntigravityStatusError      a google.rpc error body (status, reason, retry_after, trace_id)
+        ├── BadRequestError         400
+        ├── AuthenticationError     401
+        ├── PermissionDeniedError   403 (``validation_required`` for VALIDATION_REQUIRED)
+        ├── NotFoundError           404
+        ├── RateLimitError          429
+        └── ServerError             5xx (and any other status)
+
+:func:`error_from_body` is the only place that turns an error body into an exception; the
+client calls it for error responses and for errors that arrive inside an SSE stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .durations import parse_duration
+
+_TYPE_PREFIX = "type.googleapis.com/google.rpc."
+
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    408: "DEADLINE_EXCEEDED",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+# A status name carried by an error in the middle of a 200 stream tells the HTTP code it stands for.
+_CODES_BY_NAME = {
+    "INVALID_ARGUMENT": 400,
+    "FAILED_PRECONDITION": 400,
+    "OUT_OF_RANGE": 400,
+    "UNAUTHENTICATED": 401,
+    "PERMISSION_DENIED": 403,
+    "NOT_FOUND": 404,
+    "ABORTED": 409,
+    "ALREADY_EXISTS": 409,
+    "RESOURCE_EXHAUSTED": 429,
+    "CANCELLED": 499,
+    "INTERNAL": 500,
+    "UNKNOWN": 500,
+    "DATA_LOSS": 500,
+    "UNIMPLEMENTED": 501,
+    "UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
+}
+
+
+class AntigravityError(Exception):
+    """Base class of every error raised by the Antigravity client."""
+
+
+class CredentialsError(AntigravityError):
+    """No credentials are configured, or they cannot be used."""
+
+
+class AntigravityConnectionError(AntigravityError):
+    """The upstream could not be reached, or the connection broke mid-response."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+
+
+class AntigravityTimeoutError(AntigravityError):
+    """The call did not finish within its overall deadline."""
+
+    def __init__(self, message: str, *, deadline: float) -> None:
+        super().__init__(message)
+        self.deadline = deadline
+
+
+class ResponseFormatError(AntigravityError):
+    """The upstream answered with a body this client cannot read."""
+
+
+class AntigravityStatusError(AntigravityError):
+    """An error response from the upstream, read from its google.rpc ``Status`` body."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        status_name: str,
+        reason: str | None = None,
+        retry_after: float | None = None,
+        quota_reset_after: float | None = None,
+        trace_id: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        details: list[dict[str, Any]] | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.status_name = status_name
+        self.reason = reason
+        self.retry_after = retry_after
+        self.quota_reset_after = quota_reset_after
+        self.trace_id = trace_id
+        self.metadata: dict[str, str] = dict(metadata or {})
+        self.details: list[dict[str, Any]] = list(details or [])
+        self.endpoint = endpoint
+
+    @property
+    def model(self) -> str | None:
+        """The model named in the error's ErrorInfo metadata, when there is one."""
+        return self.metadata.get("model")
+
+    def __str__(self) -> str:
+        label = f"{self.status} {self.status_name}" + (f" ({self.reason})" if self.reason else "")
+        return f"{label}: {self.message}"
+
+
+class BadRequestError(AntigravityStatusError):
+    """400: the request breaks one of the upstream's rules."""
+
+
+class AuthenticationError(AntigravityStatusError):
+    """401: the access token is missing, invalid or expired."""
+
+
+class PermissionDeniedError(AntigravityStatusError):
+    """403: no access to the project, or the account must be verified in a browser."""
+
+    @property
+    def validation_required(self) -> bool:
+        return self.reason == "VALIDATION_REQUIRED"
+
+
+class NotFoundError(AntigravityStatusError):
+    """404: unknown model or path."""
+
+
+class RateLimitError(AntigravityStatusError):
+    """429: quota or capacity exhausted."""
+
+    @property
+    def quota_exhausted(self) -> bool:
+        return self.reason == "QUOTA_EXHAUSTED"
+
+
+class ServerError(AntigravityStatusError):
+    """5xx, or any status this client has no closer class for."""
+
+
+_CLASSES: dict[int, type[AntigravityStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def _unwrap(body: object) -> Mapping[str, Any] | None:
+    """The ``error`` object of a body, also when it comes wrapped in a one-element array."""
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, Mapping):
+            return error
+    return None
+
+
+def _decode(body: bytes | str | object) -> object:
+    if isinstance(body, bytes | str):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
+    return body
+
+
+def error_from_body(
+    status: int | None,
+    body: bytes | str | object,
+    *,
+    trace_id: str | None = None,
+    endpoint: str | None = None,
+) -> AntigravityStatusError:
+    """Build the typed error for an error response.
+
+    ``status`` is the HTTP status (``None`` or 200 for an error inside a stream, where the
+    body's own ``code`` or ``status`` decides). ``body`` is the raw body or decoded JSON.
+    """
+    error = _unwrap(_decode(body))
+    fields: Mapping[str, Any] = error or {}
+
+    name = fields.get("status") if isinstance(fields.get("status"), str) else None
+    code = fields.get("code") if isinstance(fields.get("code"), int) else None
+    if status is None or status < 400:
+        status = code or (_CODES_BY_NAME.get(name, 500) if name else 500)
+    name = name or _STATUS_NAMES.get(status, "UNKNOWN")
+
+    message = fields.get("message") if isinstance(fields.get("message"), str) else None
+    if not message:
+        raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        snippet = raw.strip()[:200] if isinstance(raw, str) else ""
+        message = snippet or f"HTTP {status} with no error message"
+
+    reason: str | None = None
+    metadata: dict[str, str] = {}
+    retry_after: float | None = None
+    details = [d for d in fields.get("details", []) if isinstance(d, dict)] if error else []
+    for detail in details:
+        kind = str(detail.get("@type", "")).removeprefix(_TYPE_PREFIX)
+        if kind == "ErrorInfo":
+            reason = detail.get("reason") if isinstance(detail.get("reason"), str) else reason
+            meta = detail.get("metadata")
+            if isinstance(meta, dict):
+                metadata.update({str(k): str(v) for k, v in meta.items()})
+        elif kind == "RetryInfo" and isinstance(detail.get("retryDelay"), str):
+            retry_after = parse_duration(detail["retryDelay"])
+
+    quota_reset = parse_duration(metadata["quotaResetDelay"]) if "quotaResetDelay" in metadata else None
+    cls = _CLASSES.get(status, ServerError)
+    return cls(
+        message,
+        status=status,
+        status_name=name,
+        reason=reason,
+        retry_after=retry_after if retry_after is not None else quota_reset,
+        quota_reset_after=quota_reset,
+        trace_id=trace_id,
+        metadata=metadata,
+        details=details,
+        endpoint=endpoint,
+    )
+
+
+def stream_error(payload: object) -> Mapping[str, Any] | None:
+    """The ``error`` object when an SSE data payload is an error rather than a chunk."""
+    return _unwrap(payload)

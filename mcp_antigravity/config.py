@@ -1,0 +1,223 @@
+"""Every setting of mcp-antigravity, in one place.
+
+Values come from, highest priority first: keyword arguments, environment variables
+(prefix ``ANTIGRAVITY_``), an optional TOML file, and the defaults below. The TOML file is
+``ANTIGRAVITY_CONFIG_FILE`` (or ``--config``); without one, ``config.toml`` in the
+platform's user config directory is read when it exists. TOML keys are the field names
+(``default_model = "gemini-3-flash"``). This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "ANTIGRAVITY_"
+APP_NAME = "mcp-antigravity"
+
+DAILY_ENDPOINT = "https://daily-cloudcode-pa.sandbox.googleapis.com"
+PROD_ENDPOINT = "https://cloudcode-pa.googleapis.com"
+DEFAULT_PROJECT = "rising-fact-p41fc"
+DEFAULT_CLIENT_VERSION = "1.11.5"
+
+_config_file: ContextVar[Path | None] = ContextVar("_config_file", default=None)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the setting and the fix."""
+
+
+def _split_list(value: Any) -> Any:
+    """Accept ``"a, b"`` from the environment as well as real lists from TOML or code."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _platform_tag() -> str:
+    system = {"darwin": "darwin", "windows": "windows"}.get(platform.system().lower(), "linux")
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+    return f"{system}/{arch or 'unknown'}"
+
+
+class Settings(BaseSettings):
+    """Configuration of the server, the Antigravity client and its retry policy."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    # --- upstream ---------------------------------------------------------------------
+    endpoints: Annotated[list[str], NoDecode] = Field(
+        default=[DAILY_ENDPOINT, PROD_ENDPOINT],
+        description="Base URLs for generation, in fallback order (comma-separated in the environment).",
+    )
+    discovery_endpoints: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="Base URLs for project discovery; default: the generation endpoints in reverse order.",
+    )
+    access_token: SecretStr | None = Field(
+        default=None, description="Static OAuth bearer token; skips the OAuth flow (CI, power users)."
+    )
+    project: str | None = Field(default=None, description="Google Cloud project id; skips project discovery.")
+    fallback_project: str = Field(
+        default=DEFAULT_PROJECT, description="Project used when discovery finds none."
+    )
+    default_model: str = Field(default="gemini-3-flash", min_length=1)
+    client_version: str = Field(
+        default=DEFAULT_CLIENT_VERSION,
+        pattern=r"^\d+(\.\d+){1,3}$",
+        description="Antigravity client version sent in User-Agent; the upstream rejects outdated ones.",
+    )
+    user_agent: str | None = Field(
+        default=None, description="Full User-Agent override; default 'antigravity/<version> <os>/<arch>'."
+    )
+
+    # --- time and retries ---------------------------------------------------------------
+    connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to open a connection.")
+    read_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the next bytes.")
+    request_deadline: float = Field(
+        default=300.0, gt=0, description="Overall seconds for one call, retries and fallback included."
+    )
+    max_retries: int = Field(default=3, ge=0, le=20, description="Retries after the first attempt.")
+    max_retry_delay: float = Field(
+        default=30.0, ge=0, description="Longest server-requested delay honoured; longer ones fail fast."
+    )
+    backoff_initial: float = Field(default=0.5, ge=0, description="First backoff delay in seconds.")
+    backoff_max: float = Field(default=8.0, ge=0, description="Largest backoff delay in seconds.")
+    onboard_poll_attempts: int = Field(default=10, ge=1, le=100)
+    onboard_poll_interval: float = Field(default=5.0, ge=0)
+
+    # --- server ---------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @field_validator("endpoints", "discovery_endpoints", mode="before")
+    @classmethod
+    def _parse_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("endpoints", "discovery_endpoints")
+    @classmethod
+    def _check_urls(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("give at least one base URL, e.g. https://cloudcode-pa.googleapis.com")
+        cleaned = []
+        for url in value:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{url!r} is not an http(s) base URL like https://cloudcode-pa.googleapis.com")
+            if parts.query or parts.fragment:
+                raise ValueError(f"{url!r}: a base URL has no query or fragment")
+            cleaned.append(url.rstrip("/"))
+        return cleaned
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_backoff(self) -> Settings:
+        if self.backoff_max < self.backoff_initial:
+            raise ValueError("backoff_max must be at least backoff_initial")
+        return self
+
+    @property
+    def effective_user_agent(self) -> str:
+        return self.user_agent or f"antigravity/{self.client_version} {_platform_tag()}"
+
+    @property
+    def effective_discovery_endpoints(self) -> list[str]:
+        return self.discovery_endpoints or list(reversed(self.endpoints))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _resolve_config_path(explicit: Path | None) -> Path | None:
+    named = explicit or (Path(p) if (p := os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")) else None)
+    if named is not None:
+        if not named.is_file():
+            raise ConfigError(
+                f"Configuration file {named} does not exist: fix {ENV_PREFIX}CONFIG_FILE / --config "
+                "or create the file."
+            )
+        return named
+    default = default_config_path()
+    return default if default.is_file() else None
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
+    lines = ["Invalid configuration:"]
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        if field in Settings.model_fields:
+            where = f"{ENV_PREFIX}{field.upper()}"
+            if path is not None:
+                where += f" (or '{field}' in {path})"
+        else:
+            where = f"'{field}' in {path}" if path is not None else f"'{field}'"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown setting; see the configuration reference in the README"
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)
+
+
+def unknown_environment_names() -> list[str]:
+    """``ANTIGRAVITY_*`` variables that name no setting (typos such as ``ANTIGRAVITY_ENDPOINT``)."""
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {f"{ENV_PREFIX}CONFIG_FILE"}
+    return sorted(name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name.upper() not in known)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from keyword overrides, the environment and the config file.
+
+    Raises :class:`ConfigError` with a message that names each bad setting.
+    """
+    path = _resolve_config_path(config_file)
+    token = _config_file.set(path)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    except ValueError as exc:  # unreadable TOML
+        raise ConfigError(f"Cannot read configuration file {path}: {exc}") from None
+    finally:
+        _config_file.reset(token)

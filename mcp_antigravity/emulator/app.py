@@ -1,0 +1,293 @@
+"""The emulator's HTTP surface: the upstream's paths, plus a small control API under ``/_emulator``."""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+import json
+import re
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from ..config import DEFAULT_PROJECT
+from .behaviour import reply_to, stream_bodies, trace_id, unary_body
+from .catalog import MODELS
+from .faults import Fault, FaultPlan, FaultSpecError, fault_from_mapping, parse_fault
+from .proto import STRING, Message
+from .rpc import (
+    INVALID_CREDENTIALS,
+    MISSING_CREDENTIALS,
+    NOT_FOUND,
+    RpcError,
+    bad_request,
+    unauthenticated,
+)
+from .validation import CheckedRequest, check_envelope
+
+TRACE_HEADER = "x-cloudaicompanion-trace-id"
+FAULT_HEADER = "x-emulator-fault"
+_VERSION = re.compile(r"\bantigravity/(\d+(?:\.\d+)*)")
+_TIERS = [{"id": "free-tier", "isDefault": True}, {"id": "standard-tier"}]
+_METADATA = Message("ClientMetadata", {"ideType": STRING, "platform": STRING, "pluginType": STRING,
+                                       "duetProject": STRING})
+_LOAD = Message("LoadCodeAssistRequest", {"metadata": _METADATA, "cloudaicompanionProject": STRING})
+_ONBOARD = Message("OnboardUserRequest", {"tierId": STRING, "metadata": _METADATA, "cloudaicompanionProject": STRING})
+_MODELS_REQUEST = Message("FetchAvailableModelsRequest", {"project": STRING})
+
+
+@dataclass
+class EmulatorConfig:
+    """How one emulator instance behaves. Every field has a command-line flag."""
+
+    token: str = "emulator-token"
+    project: str = "emulator-project"
+    min_client_version: str = "1.11.0"
+    onboarding: bool = False
+    """The account starts without a project: loadCodeAssist finds none until onboardUser completes."""
+    onboard_polls: int = 1
+    """onboardUser answers "not done yet" this many times before it completes."""
+    chunk_words: int = 4
+    faults: list[Fault] = field(default_factory=list)
+    log_size: int = 1000
+
+    @property
+    def accepted_projects(self) -> frozenset[str]:
+        return frozenset({self.project, DEFAULT_PROJECT})
+
+
+class _StreamCut(Exception):
+    """Raised inside a response to drop the connection mid-body (the 'cut' fault)."""
+
+
+class _CutResponse(Response):
+    """Declares the whole body, sends half of it, then drops the connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+        raise _StreamCut("connection cut by fault injection")
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+class Emulator:
+    """One emulated upstream: its configuration, state and Starlette app."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.faults = FaultPlan()
+        for fault in self.config.faults:
+            self.faults.add(fault)
+        self.requests: deque[dict[str, Any]] = deque(maxlen=self.config.log_size)
+        self._onboarded = not self.config.onboarding
+        self._onboard_calls = 0
+        self._ids = itertools.count(1)
+        self._methods: dict[str, Callable[[Request, dict[str, Any]], Awaitable[Response]]] = {
+            "generateContent": self._generate,
+            "streamGenerateContent": self._stream,
+            "loadCodeAssist": self._load_code_assist,
+            "onboardUser": self._onboard_user,
+            "fetchAvailableModels": self._fetch_available_models,
+        }
+        self.app = Starlette(
+            routes=[
+                Route("/v1internal:{method}", self._dispatch, methods=["POST"]),
+                Route("/_emulator/health", self._health, methods=["GET"]),
+                Route("/_emulator/requests", self._requests, methods=["GET", "DELETE"]),
+                Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
+            ]
+        )
+
+    # ------------------------------------------------------------------ dispatch
+
+    async def _dispatch(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        record: dict[str, Any] = {
+            "method": method,
+            "query": dict(request.query_params),
+            "headers": {k: v for k, v in request.headers.items() if k != "authorization"},
+            "auth": "missing",
+            "body": None,
+            "status": 200,
+            "fault": None,
+        }
+        self.requests.append(record)
+        try:
+            handler = self._methods.get(method)
+            if handler is None:
+                raise RpcError(404, NOT_FOUND)
+            self._authenticate(request, record)
+            raw = await request.body()
+            try:
+                record["body"] = json.loads(raw)
+            except ValueError:
+                raise bad_request(f"Invalid JSON payload received. Unexpected token.\n{raw[:40]!r}") from None
+            return await handler(request, record)
+        except RpcError as error:
+            record["status"] = error.status
+            return JSONResponse(error.body(), status_code=error.status)
+
+    def _authenticate(self, request: Request, record: dict[str, Any]) -> None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise unauthenticated(MISSING_CREDENTIALS, "CREDENTIALS_MISSING")
+        if not hmac.compare_digest(token.encode(), self.config.token.encode()):
+            record["auth"] = "invalid"
+            raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
+        record["auth"] = "valid"
+
+    def _check_client_version(self, request: Request) -> None:
+        match = _VERSION.search(request.headers.get("user-agent", ""))
+        if match is None or _version_tuple(match.group(1)) < _version_tuple(self.config.min_client_version):
+            raise bad_request(
+                "This version of Antigravity is no longer supported. Please update to receive the latest features!",
+                status_name="FAILED_PRECONDITION",
+            )
+
+    # ------------------------------------------------------------------ generation
+
+    def _prepare(self, request: Request, record: dict[str, Any]) -> tuple[CheckedRequest, Fault | None, str]:
+        self._check_client_version(request)
+        checked = check_envelope(record["body"], self.config.accepted_projects)
+        header = request.headers.get(FAULT_HEADER)
+        try:
+            fault = parse_fault(header) if header else self.faults.draw(checked.model.id)
+        except FaultSpecError as exc:
+            raise bad_request(f"{FAULT_HEADER}: {exc}") from None
+        record["fault"] = fault.kind if fault else None
+        request_id = checked.envelope.get("requestId") or f"emulator-{next(self._ids)}"
+        return checked, fault, request_id
+
+    async def _before_reply(self, request: Request, checked: CheckedRequest, fault: Fault | None) -> None:
+        if fault is None:
+            return
+        if fault.kind == "slow":
+            await _sleep_unless_disconnected(request, fault.delay)
+        elif fault.kind not in ("cut", "stream_error"):
+            raise fault.error(checked.model.id)
+
+    async def _generate(self, request: Request, record: dict[str, Any]) -> Response:
+        checked, fault, request_id = self._prepare(request, record)
+        await self._before_reply(request, checked, fault)
+        if fault is not None and fault.kind == "stream_error":
+            raise fault.error(checked.model.id)
+        trace = trace_id(request_id)
+        body = unary_body(reply_to(checked.request, checked.model, request_id), trace)
+        headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
+        if fault is not None and fault.kind == "cut":
+            return _CutResponse(json.dumps(body).encode(), media_type="application/json", headers=headers)
+        return JSONResponse(body, headers=headers)
+
+    async def _stream(self, request: Request, record: dict[str, Any]) -> Response:
+        checked, fault, request_id = self._prepare(request, record)
+        await self._before_reply(request, checked, fault)
+        trace = trace_id(request_id)
+        bodies = stream_bodies(reply_to(checked.request, checked.model, request_id), trace,
+                               self.config.chunk_words)
+        headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
+        if request.query_params.get("alt") != "sse":
+            if fault is not None and fault.kind in ("cut", "stream_error"):
+                raise fault.error(checked.model.id)
+            return JSONResponse(bodies, headers=headers)
+
+        async def events() -> AsyncIterator[bytes]:
+            for index, body in enumerate(bodies):
+                if fault is not None and fault.kind in ("cut", "stream_error") and index == fault.chunks:
+                    if fault.kind == "cut":
+                        raise _StreamCut("stream cut by fault injection")
+                    yield _sse(fault.error(checked.model.id).body())
+                    return
+                yield _sse(body)
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+    # ------------------------------------------------------------------ discovery
+
+    async def _load_code_assist(self, request: Request, record: dict[str, Any]) -> Response:
+        _read(_LOAD, record["body"])
+        if not self._onboarded:
+            return JSONResponse({"allowedTiers": _TIERS})
+        return JSONResponse({"cloudaicompanionProject": self.config.project, "currentTier": {"id": "free-tier"},
+                             "allowedTiers": _TIERS})
+
+    async def _onboard_user(self, request: Request, record: dict[str, Any]) -> Response:
+        body = _read(_ONBOARD, record["body"])
+        tier = body.get("tierId")
+        if tier not in {t["id"] for t in _TIERS}:
+            raise bad_request(f"Invalid tier id {tier!r}.", field="tier_id")
+        self._onboard_calls += 1
+        name = "operations/onboard-emulator"
+        if self._onboard_calls <= self.config.onboard_polls:
+            return JSONResponse({"name": name, "done": False})
+        self._onboarded = True
+        project = {"id": self.config.project, "name": self.config.project}
+        return JSONResponse({"name": name, "done": True, "response": {
+            "@type": "type.googleapis.com/google.internal.cloud.code.v1internal.OnboardUserResponse",
+            "cloudaicompanionProject": project}})
+
+    async def _fetch_available_models(self, request: Request, record: dict[str, Any]) -> Response:
+        body = _read(_MODELS_REQUEST, record["body"])
+        if body.get("project") not in self.config.accepted_projects:
+            raise RpcError(403, f"Permission denied on project {body.get('project')!r}.")
+        return JSONResponse({"models": {model_id: {"displayName": model_id, "quotaInfo": {"remainingFraction": 1.0}}
+                                        for model_id in MODELS}})
+
+    # ------------------------------------------------------------------ control API
+
+    async def _health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "models": sorted(MODELS), "project": self.config.project})
+
+    async def _requests(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.requests.clear()
+        return JSONResponse({"requests": list(self.requests)})
+
+    async def _faults(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.faults.clear()
+        elif request.method == "POST":
+            try:
+                payload = json.loads(await request.body())
+                items = payload.get("faults", []) if isinstance(payload, dict) else None
+                if not isinstance(items, list):
+                    raise FaultSpecError('post {"faults": [{"kind": ...}, ...]}')
+                for item in items:
+                    self.faults.add(parse_fault(item) if isinstance(item, str) else fault_from_mapping(item))
+            except (ValueError, TypeError, AttributeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"faults": self.faults.describe()})
+
+
+def _read(message: Message, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload received. Expected an object at the top level.")
+    return message.read(body, "")
+
+
+def _sse(payload: object) -> bytes:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\r\n\r\n".encode()
+
+
+async def _sleep_unless_disconnected(request: Request, seconds: float) -> None:
+    """Wait ``seconds`` before answering, but stop waiting when the client goes away."""
+    async with anyio.create_task_group() as group:
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()
+
+        group.start_soon(watch)
+        await anyio.sleep(seconds)
+        group.cancel_scope.cancel()

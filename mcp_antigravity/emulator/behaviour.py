@@ -1,0 +1,149 @@
+"""What the emulated models answer: a pure function of the request, so tests can assert on it.
+
+* The answer is ``Echo: <text of the last user turn>``, preceded by
+  ``[system: <system instruction>] `` when there is one.
+* Tokens are words (runs of non-space characters). The prompt counts every text part of the
+  request; the answer is cut at ``maxOutputTokens`` words (finish reason ``MAX_TOKENS``)
+  and before the first stop sequence it contains (``STOP``).
+* A model that thinks (a thinking model, or a ``thinkingConfig`` that does not turn it off)
+  thinks ``Thinking about: <last user text>``; the words count as ``thoughtsTokenCount`` and
+  the thought is sent as a ``thought: true`` part only when ``includeThoughts`` is set.
+* ``responseId`` is ``msg_vrtx_`` plus 24 characters for Claude and 23 base64url characters
+  for Gemini and GPT-OSS, derived from the request id; ``modelVersion`` comes from the
+  emulated catalog.
+* A stream sends the thought first, then the answer in pieces of ``chunk_words`` words; the
+  last chunk carries ``finishReason`` and ``usageMetadata``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import EmulatedModel
+
+_WORD = re.compile(r"\S+")
+_PIECE = re.compile(r"\s*\S+")
+_ALNUM = string.ascii_letters + string.digits
+
+
+@dataclass
+class Reply:
+    model: EmulatedModel
+    answer: str
+    thought: str | None
+    show_thought: bool
+    finish_reason: str
+    prompt_tokens: int
+    response_id: str
+
+    @property
+    def usage(self) -> dict[str, int]:
+        output = count_tokens(self.answer)
+        thoughts = count_tokens(self.thought or "")
+        usage = {"promptTokenCount": self.prompt_tokens, "candidatesTokenCount": output,
+                 "totalTokenCount": self.prompt_tokens + output + thoughts}
+        if thoughts:
+            usage["thoughtsTokenCount"] = thoughts
+        return usage
+
+
+def count_tokens(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _texts(content: dict[str, Any]) -> list[str]:
+    return [part["text"] for part in content.get("parts", []) if "text" in part and not part.get("thought")]
+
+
+def _last_user_text(contents: list[dict[str, Any]]) -> str:
+    for content in reversed(contents):
+        if content.get("role", "user") == "user":
+            return " ".join(_texts(content))
+    return ""
+
+
+def _thinks(request: dict[str, Any], model: EmulatedModel) -> bool:
+    thinking = request.get("generationConfig", {}).get("thinkingConfig")
+    if thinking is None:
+        return model.thinking != "none"
+    return model.thinking != "none" and int(thinking.get("thinkingBudget", -1)) != 0
+
+
+def response_id(model: EmulatedModel, request_id: str) -> str:
+    digest = hashlib.sha256(f"{model.id}/{request_id}".encode()).digest()
+    if model.family == "claude":
+        return "msg_vrtx_" + "".join(_ALNUM[b % len(_ALNUM)] for b in digest[:24])
+    return base64.urlsafe_b64encode(digest).decode()[:23]
+
+
+def trace_id(request_id: str) -> str:
+    return hashlib.sha256(f"trace/{request_id}".encode()).hexdigest()[:16]
+
+
+def _truncate(answer: str, stop_sequences: list[str], max_tokens: int | None) -> tuple[str, str]:
+    finish = "STOP"
+    cuts = [answer.find(s) for s in stop_sequences if s and s in answer]
+    if cuts:
+        answer = answer[: min(cuts)]
+    if max_tokens is not None and count_tokens(answer) > max_tokens:
+        pieces = _PIECE.findall(answer)[:max_tokens]
+        answer, finish = "".join(pieces), "MAX_TOKENS"
+    return answer, finish
+
+
+def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> Reply:
+    contents = request.get("contents", [])
+    system = " ".join(_texts(request.get("systemInstruction", {})))
+    user_text = _last_user_text(contents)
+    answer = (f"[system: {system}] " if system else "") + f"Echo: {user_text}"
+    config = request.get("generationConfig", {})
+    answer, finish = _truncate(answer, config.get("stopSequences", []),
+                               int(config["maxOutputTokens"]) if "maxOutputTokens" in config else None)
+    thinks = _thinks(request, model)
+    thinking_config = config.get("thinkingConfig", {})
+    prompt_words = sum(count_tokens(t) for c in contents for t in _texts(c)) + count_tokens(system)
+    return Reply(
+        model=model,
+        answer=answer,
+        thought=f"Thinking about: {user_text}" if thinks else None,
+        show_thought=thinks and bool(thinking_config.get("includeThoughts")),
+        finish_reason=finish,
+        prompt_tokens=prompt_words,
+        response_id=response_id(model, request_id),
+    )
+
+
+def _response(reply: Reply, parts: list[dict[str, Any]], *, last: bool) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}}
+    body: dict[str, Any] = {"candidates": [candidate]}
+    if last:
+        candidate["finishReason"] = reply.finish_reason
+        body["usageMetadata"] = reply.usage
+    body["modelVersion"] = reply.model.model_version
+    body["responseId"] = reply.response_id
+    return body
+
+
+def _thought_parts(reply: Reply) -> list[dict[str, Any]]:
+    return [{"thought": True, "text": reply.thought}] if reply.show_thought and reply.thought else []
+
+
+def unary_body(reply: Reply, trace: str) -> dict[str, Any]:
+    parts = [*_thought_parts(reply), {"text": reply.answer}]
+    return {"response": _response(reply, parts, last=True), "traceId": trace}
+
+
+def stream_bodies(reply: Reply, trace: str, chunk_words: int) -> list[dict[str, Any]]:
+    pieces = _PIECE.findall(reply.answer) or [""]
+    texts = ["".join(pieces[i : i + chunk_words]) for i in range(0, len(pieces), chunk_words)]
+    groups: list[list[dict[str, Any]]] = []
+    if _thought_parts(reply):
+        groups.append(_thought_parts(reply))
+    groups.extend([{"text": text}] for text in texts)
+    return [{"response": _response(reply, parts, last=i == len(groups) - 1), "traceId": trace}
+            for i, parts in enumerate(groups)]

@@ -1,0 +1,74 @@
+"""Serve an ASGI app on a loopback port from inside a running event loop.
+
+The listening socket is bound before the server task starts, so the URL is usable at once:
+connections made before uvicorn accepts them wait in the kernel's backlog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import anyio
+import uvicorn
+from starlette.types import ASGIApp
+
+from .app import Emulator, EmulatorConfig, _StreamCut
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its signal handlers: the host process owns Ctrl-C."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class _HideInjectedCuts(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], _StreamCut))
+
+
+logging.getLogger("uvicorn.error").addFilter(_HideInjectedCuts())
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Run ``app`` until the block exits; yields its base URL (``http://127.0.0.1:<port>``)."""
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
+                            timeout_graceful_shutdown=2)
+    server = _EmbeddedServer(config)
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(server.serve, [sock])
+            try:
+                yield f"http://{shown}:{bound_port}"
+            finally:
+                server.should_exit = True
+    finally:
+        sock.close()
+
+
+@contextlib.asynccontextmanager
+async def running_emulator(
+    config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[tuple[Emulator, str]]:
+    """An emulator on a loopback port: yields the instance (for faults and the request log) and its URL."""
+    emulator = Emulator(config)
+    async with serve_app(emulator.app, host, port) as url:
+        yield emulator, url
