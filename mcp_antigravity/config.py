@@ -125,7 +125,9 @@ class Settings(BaseSettings):
         for url in value:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"{url!r} is not an http(s) base URL like https://cloudcode-pa.googleapis.com")
+                raise ValueError(
+                    f"{url!r} is not an http(s) base URL like https://cloudcode-pa.googleapis.com"
+                )
             if parts.query or parts.fragment:
                 raise ValueError(f"{url!r}: a base URL has no query or fragment")
             cleaned.append(url.rstrip("/"))
@@ -203,7 +205,9 @@ def _describe(error: ValidationError, path: Path | None) -> str:
 def unknown_environment_names() -> list[str]:
     """``ANTIGRAVITY_*`` variables that name no setting (typos such as ``ANTIGRAVITY_ENDPOINT``)."""
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {f"{ENV_PREFIX}CONFIG_FILE"}
-    return sorted(name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name.upper() not in known)
+    return sorted(
+        name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name.upper() not in known
+    )
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -43,8 +43,12 @@ ChunkCallback = Callable[[GenerateContentResponse], Awaitable[None]]
 
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
 API_CLIENT_HEADER = "google-cloud-sdk vscode_cloudshelleditor/0.1"
-CLIENT_METADATA = json.dumps(to_wire(ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED",
-                                                    plugin_type="GEMINI")), separators=(",", ":"))
+CLIENT_METADATA = json.dumps(
+    to_wire(
+        ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED", plugin_type="GEMINI")
+    ),
+    separators=(",", ":"),
+)
 
 
 def open_http_client(settings: Settings) -> httpx2.AsyncClient:
@@ -101,8 +105,11 @@ class AntigravityClient:
     ) -> tuple[GenerateContentResponse, str | None]:
         """One unary ``generateContent`` call; returns the response and the trace id."""
         body = await self._envelope(model, request, request_type)
-        return await self._run(f"generateContent for {model}", self._settings.endpoints,
-                               lambda base: self._post_unary(base, body))
+        return await self._run(
+            f"generateContent for {model}",
+            self._settings.endpoints,
+            lambda base: self._post_unary(base, body),
+        )
 
     async def stream(
         self,
@@ -198,7 +205,9 @@ class AntigravityClient:
             headers["Accept"] = "text/event-stream"
         return headers
 
-    async def _envelope(self, model: str, request: GenerateContentRequest, request_type: str) -> dict[str, Any]:
+    async def _envelope(
+        self, model: str, request: GenerateContentRequest, request_type: str
+    ) -> dict[str, Any]:
         envelope = RequestEnvelope(
             project=await self.project(),
             model=model,
@@ -224,11 +233,16 @@ class AntigravityClient:
             raise ResponseFormatError(f"{base} answered {method} with a body that is not JSON") from exc
 
     async def _post_discovery(self, method: str, body: dict[str, Any]) -> Any:
-        payload, _ = await self._run(method, self._settings.effective_discovery_endpoints,
-                                     lambda base: self._post_json(base, method, body))
+        payload, _ = await self._run(
+            method,
+            self._settings.effective_discovery_endpoints,
+            lambda base: self._post_json(base, method, body),
+        )
         return payload
 
-    async def _post_unary(self, base: str, body: dict[str, Any]) -> tuple[GenerateContentResponse, str | None]:
+    async def _post_unary(
+        self, base: str, body: dict[str, Any]
+    ) -> tuple[GenerateContentResponse, str | None]:
         payload, trace = await self._post_json(base, "generateContent", body)
         envelope = parse_envelope(payload)
         return envelope.response, envelope.trace_id or trace
@@ -240,13 +254,17 @@ class AntigravityClient:
         chunks: list[GenerateContentResponse] = []
         try:
             async with self._http.stream(
-                "POST", f"{base}/v1internal:streamGenerateContent", params={"alt": "sse"}, json=body,
+                "POST",
+                f"{base}/v1internal:streamGenerateContent",
+                params={"alt": "sse"},
+                json=body,
                 headers=headers,
             ) as response:
                 trace = response.headers.get(TRACE_HEADER)
                 if response.status_code >= 400:
-                    raise error_from_body(response.status_code, await response.aread(), trace_id=trace,
-                                          endpoint=base)
+                    raise error_from_body(
+                        response.status_code, await response.aread(), trace_id=trace, endpoint=base
+                    )
                 content_type = response.headers.get("content-type", "").partition(";")[0].strip()
                 if content_type != "text/event-stream":
                     raise ResponseFormatError(f"{base} answered a stream request with {content_type!r}")
@@ -275,7 +293,9 @@ def _finished(response: GenerateContentResponse) -> bool:
 def _translate(exc: httpx2.HTTPError, base: str) -> AntigravityError:
     """The one place where HTTP-library errors become client errors."""
     if isinstance(exc, httpx2.TimeoutException):
-        return AntigravityConnectionError(f"{base} did not answer in time ({type(exc).__name__}).", endpoint=base)
+        return AntigravityConnectionError(
+            f"{base} did not answer in time ({type(exc).__name__}).", endpoint=base
+        )
     if isinstance(exc, httpx2.RemoteProtocolError):
         return AntigravityConnectionError(f"The connection to {base} broke mid-response.", endpoint=base)
     if isinstance(exc, httpx2.SSEError):

@@ -13,7 +13,12 @@ from typing import Any
 
 import anyio
 
-from .errors import AntigravityConnectionError, AntigravityStatusError, AuthenticationError, PermissionDeniedError
+from .errors import (
+    AntigravityConnectionError,
+    AntigravityStatusError,
+    AuthenticationError,
+    PermissionDeniedError,
+)
 from .wire import ClientMetadata, LoadCodeAssistResponse, Operation, to_wire
 
 log = logging.getLogger(__name__)
@@ -50,8 +55,9 @@ class ProjectResolver:
             return self._cache[account]
 
     async def _discover(self) -> str:
-        metadata = to_wire(ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED",
-                                          plugin_type="GEMINI"))
+        metadata = to_wire(
+            ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED", plugin_type="GEMINI")
+        )
         try:
             loaded = LoadCodeAssistResponse.model_validate(
                 await self._post("loadCodeAssist", {"metadata": metadata})
@@ -64,11 +70,15 @@ class ProjectResolver:
         except (AuthenticationError, PermissionDeniedError):
             raise
         except (AntigravityConnectionError, AntigravityStatusError) as exc:
-            log.warning("project discovery failed (%s); using %s. Set ANTIGRAVITY_PROJECT to skip discovery.",
-                        exc, self._fallback)
+            log.warning(
+                "project discovery failed (%s); using %s. Set ANTIGRAVITY_PROJECT to skip discovery.",
+                exc,
+                self._fallback,
+            )
             return self._fallback
-        log.warning("no project found by discovery; using %s. Set ANTIGRAVITY_PROJECT to choose one.",
-                    self._fallback)
+        log.warning(
+            "no project found by discovery; using %s. Set ANTIGRAVITY_PROJECT to choose one.", self._fallback
+        )
         return self._fallback
 
     async def _onboard(self, tier_id: str, metadata: dict[str, Any]) -> str | None:

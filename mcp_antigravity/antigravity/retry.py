@@ -109,7 +109,9 @@ def _after_rate_limit(
         return Decision(Action.FAIL, why="quota exhausted")
     if error.retry_after is not None and error.retry_after > policy.max_retry_delay:
         return Decision(Action.FAIL, why="server delay over the cap")
-    delay = error.retry_after if error.retry_after is not None else backoff_delay(retries_done, policy, random)
+    delay = (
+        error.retry_after if error.retry_after is not None else backoff_delay(retries_done, policy, random)
+    )
     return _retry_if_allowed(delay, endpoint_index, retries_done, time_left, policy)
 
 

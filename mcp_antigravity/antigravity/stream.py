@@ -21,11 +21,15 @@ def read_payload(data: str, *, endpoint: str | None = None) -> ResponseEnvelope 
     try:
         payload = json.loads(data)
     except ValueError as exc:
-        raise ResponseFormatError(f"The upstream sent a stream event that is not JSON: {data[:120]!r}") from exc
+        raise ResponseFormatError(
+            f"The upstream sent a stream event that is not JSON: {data[:120]!r}"
+        ) from exc
     error = stream_error(payload)
     if error is not None:
         trace = payload.get("traceId") if isinstance(payload, dict) else None
-        raise error_from_body(None, payload, trace_id=trace if isinstance(trace, str) else None, endpoint=endpoint)
+        raise error_from_body(
+            None, payload, trace_id=trace if isinstance(trace, str) else None, endpoint=endpoint
+        )
     return parse_envelope(payload)
 
 
@@ -36,7 +40,9 @@ def parse_envelope(payload: object) -> ResponseEnvelope:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ResponseFormatError(f"Unexpected response from the upstream at '{where}': {first['msg']}") from exc
+        raise ResponseFormatError(
+            f"Unexpected response from the upstream at '{where}': {first['msg']}"
+        ) from exc
 
 
 def _mergeable(previous: Part, part: Part) -> bool:
@@ -82,4 +88,3 @@ def merge_chunks(chunks: Iterable[GenerateContentResponse]) -> GenerateContentRe
     if parts or candidate_fields:
         candidates = [Candidate(content=Content(role="model", parts=parts), **candidate_fields)]  # type: ignore[arg-type]
     return GenerateContentResponse(candidates=candidates, **merged)  # type: ignore[arg-type]
-

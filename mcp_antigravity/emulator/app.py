@@ -36,11 +36,14 @@ from .validation import CheckedRequest, check_envelope
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
 FAULT_HEADER = "x-emulator-fault"
 _VERSION = re.compile(r"\bantigravity/(\d+(?:\.\d+)*)")
-_TIERS = [{"id": "free-tier", "isDefault": True}, {"id": "standard-tier"}]
-_METADATA = Message("ClientMetadata", {"ideType": STRING, "platform": STRING, "pluginType": STRING,
-                                       "duetProject": STRING})
+_TIERS: list[dict[str, Any]] = [{"id": "free-tier", "isDefault": True}, {"id": "standard-tier"}]
+_METADATA = Message(
+    "ClientMetadata", {"ideType": STRING, "platform": STRING, "pluginType": STRING, "duetProject": STRING}
+)
 _LOAD = Message("LoadCodeAssistRequest", {"metadata": _METADATA, "cloudaicompanionProject": STRING})
-_ONBOARD = Message("OnboardUserRequest", {"tierId": STRING, "metadata": _METADATA, "cloudaicompanionProject": STRING})
+_ONBOARD = Message(
+    "OnboardUserRequest", {"tierId": STRING, "metadata": _METADATA, "cloudaicompanionProject": STRING}
+)
 _MODELS_REQUEST = Message("FetchAvailableModelsRequest", {"project": STRING})
 
 
@@ -48,7 +51,7 @@ _MODELS_REQUEST = Message("FetchAvailableModelsRequest", {"project": STRING})
 class EmulatorConfig:
     """How one emulator instance behaves. Every field has a command-line flag."""
 
-    token: str = "emulator-token"
+    token: str = "emulator-token"  # noqa: S105 - the emulator's own, not a secret
     project: str = "emulator-project"
     min_client_version: str = "1.11.0"
     onboarding: bool = False
@@ -73,7 +76,9 @@ class _CutResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+        await send(
+            {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
+        )
         raise _StreamCut("connection cut by fault injection")
 
 
@@ -193,8 +198,9 @@ class Emulator:
         checked, fault, request_id = self._prepare(request, record)
         await self._before_reply(request, checked, fault)
         trace = trace_id(request_id)
-        bodies = stream_bodies(reply_to(checked.request, checked.model, request_id), trace,
-                               self.config.chunk_words)
+        bodies = stream_bodies(
+            reply_to(checked.request, checked.model, request_id), trace, self.config.chunk_words
+        )
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if request.query_params.get("alt") != "sse":
             if fault is not None and fault.kind in ("cut", "stream_error"):
@@ -218,8 +224,13 @@ class Emulator:
         _read(_LOAD, record["body"])
         if not self._onboarded:
             return JSONResponse({"allowedTiers": _TIERS})
-        return JSONResponse({"cloudaicompanionProject": self.config.project, "currentTier": {"id": "free-tier"},
-                             "allowedTiers": _TIERS})
+        return JSONResponse(
+            {
+                "cloudaicompanionProject": self.config.project,
+                "currentTier": {"id": "free-tier"},
+                "allowedTiers": _TIERS,
+            }
+        )
 
     async def _onboard_user(self, request: Request, record: dict[str, Any]) -> Response:
         body = _read(_ONBOARD, record["body"])
@@ -232,16 +243,29 @@ class Emulator:
             return JSONResponse({"name": name, "done": False})
         self._onboarded = True
         project = {"id": self.config.project, "name": self.config.project}
-        return JSONResponse({"name": name, "done": True, "response": {
-            "@type": "type.googleapis.com/google.internal.cloud.code.v1internal.OnboardUserResponse",
-            "cloudaicompanionProject": project}})
+        return JSONResponse(
+            {
+                "name": name,
+                "done": True,
+                "response": {
+                    "@type": "type.googleapis.com/google.internal.cloud.code.v1internal.OnboardUserResponse",
+                    "cloudaicompanionProject": project,
+                },
+            }
+        )
 
     async def _fetch_available_models(self, request: Request, record: dict[str, Any]) -> Response:
         body = _read(_MODELS_REQUEST, record["body"])
         if body.get("project") not in self.config.accepted_projects:
             raise RpcError(403, f"Permission denied on project {body.get('project')!r}.")
-        return JSONResponse({"models": {model_id: {"displayName": model_id, "quotaInfo": {"remainingFraction": 1.0}}
-                                        for model_id in MODELS}})
+        return JSONResponse(
+            {
+                "models": {
+                    model_id: {"displayName": model_id, "quotaInfo": {"remainingFraction": 1.0}}
+                    for model_id in MODELS
+                }
+            }
+        )
 
     # ------------------------------------------------------------------ control API
 
@@ -284,7 +308,7 @@ async def _sleep_unless_disconnected(request: Request, seconds: float) -> None:
     async with anyio.create_task_group() as group:
 
         async def watch() -> None:
-            while (await request.receive())["type"] != "http.disconnect":
+            while (await request.receive()).get("type") != "http.disconnect":
                 pass
             group.cancel_scope.cancel()
 

@@ -45,8 +45,11 @@ class Reply:
     def usage(self) -> dict[str, int]:
         output = count_tokens(self.answer)
         thoughts = count_tokens(self.thought or "")
-        usage = {"promptTokenCount": self.prompt_tokens, "candidatesTokenCount": output,
-                 "totalTokenCount": self.prompt_tokens + output + thoughts}
+        usage = {
+            "promptTokenCount": self.prompt_tokens,
+            "candidatesTokenCount": output,
+            "totalTokenCount": self.prompt_tokens + output + thoughts,
+        }
         if thoughts:
             usage["thoughtsTokenCount"] = thoughts
         return usage
@@ -102,8 +105,11 @@ def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> 
     user_text = _last_user_text(contents)
     answer = (f"[system: {system}] " if system else "") + f"Echo: {user_text}"
     config = request.get("generationConfig", {})
-    answer, finish = _truncate(answer, config.get("stopSequences", []),
-                               int(config["maxOutputTokens"]) if "maxOutputTokens" in config else None)
+    answer, finish = _truncate(
+        answer,
+        config.get("stopSequences", []),
+        int(config["maxOutputTokens"]) if "maxOutputTokens" in config else None,
+    )
     thinks = _thinks(request, model)
     thinking_config = config.get("thinkingConfig", {})
     prompt_words = sum(count_tokens(t) for c in contents for t in _texts(c)) + count_tokens(system)
@@ -145,5 +151,7 @@ def stream_bodies(reply: Reply, trace: str, chunk_words: int) -> list[dict[str, 
     if _thought_parts(reply):
         groups.append(_thought_parts(reply))
     groups.extend([{"text": text}] for text in texts)
-    return [{"response": _response(reply, parts, last=i == len(groups) - 1), "traceId": trace}
-            for i, parts in enumerate(groups)]
+    return [
+        {"response": _response(reply, parts, last=i == len(groups) - 1), "traceId": trace}
+        for i, parts in enumerate(groups)
+    ]

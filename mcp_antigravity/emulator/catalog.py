@@ -30,18 +30,39 @@ MODELS: dict[str, EmulatedModel] = {
     m.id: m
     for m in (
         EmulatedModel("claude-sonnet-4-5", "claude", "claude-sonnet-4-5"),
-        EmulatedModel("claude-sonnet-4-5-thinking", "claude", "claude-sonnet-4-5-thinking", thinking="budget"),
+        EmulatedModel(
+            "claude-sonnet-4-5-thinking", "claude", "claude-sonnet-4-5-thinking", thinking="budget"
+        ),
         EmulatedModel("claude-opus-4-5-thinking", "claude", "claude-opus-4-5-thinking", thinking="budget"),
         EmulatedModel("claude-sonnet-4-6", "claude", "claude-sonnet-4-6"),
         EmulatedModel("claude-opus-4-6-thinking", "claude", "claude-opus-4-6-thinking", thinking="budget"),
-        EmulatedModel("gemini-3-pro-low", "gemini", "gemini-3-pro-preview", thinking="level",
-                      levels=_GEMINI3_PRO_LEVELS, can_disable_thinking=False),
-        EmulatedModel("gemini-3-pro-high", "gemini", "gemini-3-pro-preview", thinking="level",
-                      levels=_GEMINI3_PRO_LEVELS, can_disable_thinking=False),
-        EmulatedModel("gemini-3-flash", "gemini", "gemini-3-flash-preview", thinking="level",
-                      levels=_GEMINI3_FLASH_LEVELS),
+        EmulatedModel(
+            "gemini-3-pro-low",
+            "gemini",
+            "gemini-3-pro-preview",
+            thinking="level",
+            levels=_GEMINI3_PRO_LEVELS,
+            can_disable_thinking=False,
+        ),
+        EmulatedModel(
+            "gemini-3-pro-high",
+            "gemini",
+            "gemini-3-pro-preview",
+            thinking="level",
+            levels=_GEMINI3_PRO_LEVELS,
+            can_disable_thinking=False,
+        ),
+        EmulatedModel(
+            "gemini-3-flash",
+            "gemini",
+            "gemini-3-flash-preview",
+            thinking="level",
+            levels=_GEMINI3_FLASH_LEVELS,
+        ),
         EmulatedModel("gemini-2.5-flash", "gemini", "gemini-2.5-flash", thinking="budget"),
-        EmulatedModel("gemini-2.5-pro", "gemini", "gemini-2.5-pro", thinking="budget", can_disable_thinking=False),
+        EmulatedModel(
+            "gemini-2.5-pro", "gemini", "gemini-2.5-pro", thinking="budget", can_disable_thinking=False
+        ),
         EmulatedModel("gemini-3-pro-image", "gemini", "gemini-3-pro-image-preview", image_output=True),
         EmulatedModel("gemini-2.5-flash-image", "gemini", "gemini-2.5-flash-image", image_output=True),
         EmulatedModel("gpt-oss-120b-medium", "gpt-oss", "gpt-oss-120b"),

@@ -14,7 +14,14 @@ from typing import Any, Literal, get_args
 from .rpc import DOMAIN, INVALID_CREDENTIALS, RpcError, error_info, retry_info
 
 FaultKind = Literal[
-    "rate_limit", "unavailable", "internal", "slow", "cut", "stream_error", "expired_token", "validation_required"
+    "rate_limit",
+    "unavailable",
+    "internal",
+    "slow",
+    "cut",
+    "stream_error",
+    "expired_token",
+    "validation_required",
 ]
 KINDS: tuple[str, ...] = get_args(FaultKind)
 
@@ -60,15 +67,22 @@ class Fault:
         if self.kind == "stream_error":
             return RpcError(self.status, f"Stream failed after {self.chunks} chunk(s).", wrap=self.wrap)
         if self.kind == "expired_token":
-            return RpcError(401, INVALID_CREDENTIALS, wrap=self.wrap,
-                            details=[error_info("ACCESS_TOKEN_EXPIRED", domain="googleapis.com", service=DOMAIN)])
+            return RpcError(
+                401,
+                INVALID_CREDENTIALS,
+                wrap=self.wrap,
+                details=[error_info("ACCESS_TOKEN_EXPIRED", domain="googleapis.com", service=DOMAIN)],
+            )
         if self.kind == "validation_required":
             return RpcError(
                 403,
                 "Verify your account to continue.",
                 wrap=self.wrap,
-                details=[error_info("VALIDATION_REQUIRED",
-                                    validation_url="https://accounts.google.com/signin/continue")],
+                details=[
+                    error_info(
+                        "VALIDATION_REQUIRED", validation_url="https://accounts.google.com/signin/continue"
+                    )
+                ],
             )
         raise AssertionError(f"fault {self.kind} has no error body")
 
@@ -152,8 +166,16 @@ class FaultPlan:
         self._armed.clear()
 
     def describe(self) -> list[dict[str, Any]]:
-        return [{"kind": a.fault.kind, "after": a.fault.after, "times": a.fault.times, "seen": a.seen,
-                 "fired": a.fired} for a in self._armed]
+        return [
+            {
+                "kind": a.fault.kind,
+                "after": a.fault.after,
+                "times": a.fault.times,
+                "seen": a.seen,
+                "fired": a.fired,
+            }
+            for a in self._armed
+        ]
 
     def draw(self, model: str) -> Fault | None:
         chosen: Fault | None = None
@@ -162,7 +184,11 @@ class FaultPlan:
             if fault.model is not None and fault.model != model:
                 continue
             armed.seen += 1
-            if chosen is None and armed.seen > fault.after and (fault.times == 0 or armed.fired < fault.times):
+            if (
+                chosen is None
+                and armed.seen > fault.after
+                and (fault.times == 0 or armed.fired < fault.times)
+            ):
                 armed.fired += 1
                 chosen = fault
         return chosen

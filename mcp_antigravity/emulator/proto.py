@@ -174,8 +174,9 @@ class Message(Kind):
             if json_name not in self.fields or (key != json_name and snake(json_name) != key):
                 raise unknown_name(key, path)
             if json_name in checked:
-                raise bad_request(f"Invalid JSON payload received. Duplicate field \"{key}\" at '{path}'.",
-                                  field=path)
+                raise bad_request(
+                    f"Invalid JSON payload received. Duplicate field \"{key}\" at '{path}'.", field=path
+                )
             if item is None:
                 continue
             child = f"{path}.{snake(json_name)}" if path else snake(json_name)

@@ -68,8 +68,9 @@ def retry_info(delay: str) -> dict[str, Any]:
 def bad_request(message: str, *, field: str | None = None, status_name: str = "INVALID_ARGUMENT") -> RpcError:
     details = []
     if field is not None:
-        details.append({"@type": _TYPE + "BadRequest",
-                        "fieldViolations": [{"field": field, "description": message}]})
+        details.append(
+            {"@type": _TYPE + "BadRequest", "fieldViolations": [{"field": field, "description": message}]}
+        )
     return RpcError(400, message, status_name=status_name, details=details)
 
 

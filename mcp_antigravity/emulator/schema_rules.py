@@ -46,7 +46,9 @@ _SCALARS = {
     "enum": Repeated(STRING),
 }
 _SUBSCHEMA_LISTS = ("anyOf", "allOf", "oneOf")
-_KNOWN = frozenset({*_SCALARS, *_SUBSCHEMA_LISTS, "type", "properties", "items", "additionalProperties", "title"})
+_KNOWN = frozenset(
+    {*_SCALARS, *_SUBSCHEMA_LISTS, "type", "properties", "items", "additionalProperties", "title"}
+)
 
 
 def _rule(path: str, message: str) -> Any:
@@ -77,7 +79,9 @@ def check_schema(value: Any, path: str, *, root: bool = True) -> dict[str, Any]:
             checked[name] = item if isinstance(item, bool) else check_schema(item, child, root=False)
         else:  # anyOf / allOf / oneOf
             if not isinstance(item, list):
-                raise invalid_value(child, "type.googleapis.com/google.ai.generativelanguage.v1beta.Schema", item)
+                raise invalid_value(
+                    child, "type.googleapis.com/google.ai.generativelanguage.v1beta.Schema", item
+                )
             checked[name] = [check_schema(s, f"{child}[{i}]", root=False) for i, s in enumerate(item)]
     _check_shape(checked, path)
     return checked
@@ -89,8 +93,10 @@ def _check_properties(value: Any, path: str, key: str, parent: str) -> dict[str,
     if not isinstance(value, dict):
         raise invalid_value(path, "type.googleapis.com/google.protobuf.Map", value)
     # The upstream reports map entries by position: properties[2].value.
-    return {name: check_schema(schema, f"{path}[{i}].value", root=False)
-            for i, (name, schema) in enumerate(value.items())}
+    return {
+        name: check_schema(schema, f"{path}[{i}].value", root=False)
+        for i, (name, schema) in enumerate(value.items())
+    }
 
 
 def _check_shape(schema: dict[str, Any], path: str) -> None:

@@ -35,8 +35,15 @@ from .schema_rules import check_schema
 FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\-]{0,63}")
 ASPECT_RATIOS = frozenset({"1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"})
 IMAGE_SIZES = frozenset({"1K", "2K", "4K"})
-_DATA_FIELDS = ("text", "inlineData", "fileData", "functionCall", "functionResponse", "executableCode",
-                "codeExecutionResult")
+_DATA_FIELDS = (
+    "text",
+    "inlineData",
+    "fileData",
+    "functionCall",
+    "functionResponse",
+    "executableCode",
+    "codeExecutionResult",
+)
 
 _SCHEMA = Custom(lambda value, path: check_schema(value, path))
 
@@ -62,7 +69,9 @@ THINKING_CONFIG = Message(
     {
         "includeThoughts": BOOL,
         "thinkingBudget": INT32,
-        "thinkingLevel": Enum("ThinkingConfig.ThinkingLevel", frozenset({"MINIMAL", "LOW", "MEDIUM", "HIGH"})),
+        "thinkingLevel": Enum(
+            "ThinkingConfig.ThinkingLevel", frozenset({"MINIMAL", "LOW", "MEDIUM", "HIGH"})
+        ),
     },
 )
 GENERATION_CONFIG = Message(
@@ -72,7 +81,9 @@ GENERATION_CONFIG = Message(
         "responseMimeType": STRING,
         "responseSchema": _SCHEMA,
         "responseJsonSchema": VALUE,
-        "responseModalities": Repeated(Enum("GenerationConfig.Modality", frozenset({"TEXT", "IMAGE", "AUDIO"}))),
+        "responseModalities": Repeated(
+            Enum("GenerationConfig.Modality", frozenset({"TEXT", "IMAGE", "AUDIO"}))
+        ),
         "candidateCount": INT32,
         "maxOutputTokens": INT32,
         "temperature": FLOAT,
@@ -87,8 +98,14 @@ GENERATION_CONFIG = Message(
         "imageConfig": Message("ImageConfig", {"aspectRatio": STRING, "imageSize": STRING}),
         "mediaResolution": Enum(
             "GenerationConfig.MediaResolution",
-            frozenset({"MEDIA_RESOLUTION_UNSPECIFIED", "MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_MEDIUM",
-                       "MEDIA_RESOLUTION_HIGH"}),
+            frozenset(
+                {
+                    "MEDIA_RESOLUTION_UNSPECIFIED",
+                    "MEDIA_RESOLUTION_LOW",
+                    "MEDIA_RESOLUTION_MEDIUM",
+                    "MEDIA_RESOLUTION_HIGH",
+                }
+            ),
         ),
     },
 )
@@ -111,8 +128,10 @@ TOOL_CONFIG = Message(
         "functionCallingConfig": Message(
             "FunctionCallingConfig",
             {
-                "mode": Enum("FunctionCallingConfig.Mode", frozenset({"MODE_UNSPECIFIED", "AUTO", "ANY", "NONE",
-                                                                       "VALIDATED"})),
+                "mode": Enum(
+                    "FunctionCallingConfig.Mode",
+                    frozenset({"MODE_UNSPECIFIED", "AUTO", "ANY", "NONE", "VALIDATED"}),
+                ),
                 "allowedFunctionNames": Repeated(STRING),
             },
         )
@@ -164,8 +183,9 @@ def check_envelope(body: Any, accepted_projects: frozenset[str]) -> CheckedReque
     envelope = ENVELOPE.read(body, "")
     project = envelope.get("project")
     if not project:
-        raise _required("Request is missing required field 'project'. Set it to the Google Cloud project id.",
-                        "project")
+        raise _required(
+            "Request is missing required field 'project'. Set it to the Google Cloud project id.", "project"
+        )
     model_id = envelope.get("model")
     if not model_id:
         raise _required("Request is missing required field 'model'.", "model")
@@ -177,8 +197,13 @@ def check_envelope(body: Any, accepted_projects: frozenset[str]) -> CheckedReque
             403,
             f"Permission 'cloudaicompanion.companions.generateChat' denied on resource "
             f"'//cloudaicompanion.googleapis.com/projects/{project}/locations/global' (or it may not exist).",
-            details=[error_info("IAM_PERMISSION_DENIED", domain="cloudaicompanion.googleapis.com",
-                                permission="cloudaicompanion.companions.generateChat")],
+            details=[
+                error_info(
+                    "IAM_PERMISSION_DENIED",
+                    domain="cloudaicompanion.googleapis.com",
+                    permission="cloudaicompanion.companions.generateChat",
+                )
+            ],
         )
     model = MODELS.get(model_id)
     if model is None:
@@ -223,7 +248,9 @@ def rule_parts(request: dict[str, Any], model: EmulatedModel) -> None:
         for j, part in enumerate(parts):
             present = [name for name in _DATA_FIELDS if name in part]
             if not present:
-                raise _invalid(f"{path}.parts[{j}].data", "required oneof field 'data' must have one initialized field")
+                raise _invalid(
+                    f"{path}.parts[{j}].data", "required oneof field 'data' must have one initialized field"
+                )
             if len(present) > 1:
                 raise bad_request(
                     f"Invalid JSON payload received. Oneof field 'data' is already set. Cannot set '{present[1]}'",
@@ -248,13 +275,17 @@ def rule_thinking(request: dict[str, Any], model: EmulatedModel) -> None:
         if model.thinking != "level":
             raise _invalid(f"{path}.thinking_level", f"Thinking level is not supported for model {model.id}.")
         if level.lower() not in model.levels:
-            raise _invalid(f"{path}.thinking_level",
-                           f"Thinking level {level.lower()} is not supported for model {model.id}; "
-                           f"supported: {', '.join(model.levels)}.")
+            raise _invalid(
+                f"{path}.thinking_level",
+                f"Thinking level {level.lower()} is not supported for model {model.id}; "
+                f"supported: {', '.join(model.levels)}.",
+            )
     if budget is not None:
         budget = int(budget)
         if budget == 0 and not model.can_disable_thinking:
-            raise _invalid(f"{path}.thinking_budget", "Budget 0 is invalid. This model only works in thinking mode.")
+            raise _invalid(
+                f"{path}.thinking_budget", "Budget 0 is invalid. This model only works in thinking mode."
+            )
         max_tokens = config.get("maxOutputTokens")
         if budget > 0 and max_tokens is not None and int(max_tokens) <= budget:
             raise _invalid(
@@ -277,26 +308,37 @@ def rule_sampling(request: dict[str, Any], model: EmulatedModel) -> None:
 def rule_output_format(request: dict[str, Any], model: EmulatedModel) -> None:
     """A response schema needs JSON output; image output needs an image model and known sizes."""
     config = request.get("generationConfig", {})
-    if "responseSchema" in config and config.get("responseMimeType") not in ("application/json", "text/x.enum"):
-        raise _invalid("generation_config.response_mime_type",
-                       "response_mime_type must be application/json when response_schema is set.")
+    if "responseSchema" in config and config.get("responseMimeType") not in (
+        "application/json",
+        "text/x.enum",
+    ):
+        raise _invalid(
+            "generation_config.response_mime_type",
+            "response_mime_type must be application/json when response_schema is set.",
+        )
     modalities = [m.upper() for m in config.get("responseModalities", [])]
     if "IMAGE" in modalities and not model.image_output:
-        raise bad_request("The requested combination of response modalities is not supported by the model.",
-                          field="generation_config.response_modalities")
+        raise bad_request(
+            "The requested combination of response modalities is not supported by the model.",
+            field="generation_config.response_modalities",
+        )
     image = config.get("imageConfig", {})
     if "aspectRatio" in image and image["aspectRatio"] not in ASPECT_RATIOS:
-        raise _invalid("generation_config.image_config.aspect_ratio",
-                       f"Unsupported aspect ratio {image['aspectRatio']}; use one of {', '.join(sorted(ASPECT_RATIOS))}.")
+        raise _invalid(
+            "generation_config.image_config.aspect_ratio",
+            f"Unsupported aspect ratio {image['aspectRatio']}; use one of {', '.join(sorted(ASPECT_RATIOS))}.",
+        )
     if "imageSize" in image and image["imageSize"] not in IMAGE_SIZES:
-        raise _invalid("generation_config.image_config.image_size",
-                       f"Unsupported image size {image['imageSize']}; use 1K, 2K or 4K.")
+        raise _invalid(
+            "generation_config.image_config.image_size",
+            f"Unsupported image size {image['imageSize']}; use 1K, 2K or 4K.",
+        )
 
 
 def rule_functions(request: dict[str, Any], model: EmulatedModel) -> None:
     """Function names follow the upstream's pattern, once each; search and functions never mix."""
     declared: set[str] = set()
-    builtin = []
+    builtin: list[str] = []
     for i, tool in enumerate(request.get("tools", [])):
         builtin.extend(name for name in ("googleSearch", "urlContext", "codeExecution") if name in tool)
         for j, declaration in enumerate(tool.get("functionDeclarations", [])):
@@ -318,12 +360,16 @@ def rule_functions(request: dict[str, Any], model: EmulatedModel) -> None:
     allowed = calling.get("allowedFunctionNames")
     if allowed:
         if str(calling.get("mode", "")).upper() != "ANY":
-            raise _invalid("tool_config.function_calling_config.allowed_function_names",
-                           "allowed_function_names may only be set when mode is ANY.")
+            raise _invalid(
+                "tool_config.function_calling_config.allowed_function_names",
+                "allowed_function_names may only be set when mode is ANY.",
+            )
         for k, name in enumerate(allowed):
             if name not in declared:
-                raise _invalid(f"tool_config.function_calling_config.allowed_function_names[{k}]",
-                               f"Function {name} is not declared in tools.")
+                raise _invalid(
+                    f"tool_config.function_calling_config.allowed_function_names[{k}]",
+                    f"Function {name} is not declared in tools.",
+                )
 
 
 RULES: tuple[Rule, ...] = (

@@ -1,0 +1,149 @@
+"""Command line: arguments → settings → one action (serve, emulator, demo)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+
+import anyio
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings, unknown_environment_names
+
+log = logging.getLogger("mcp_antigravity")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcp-antigravity",
+        description="MCP server for Google's Antigravity gateway, with a strict offline emulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="TOML configuration file (default: ANTIGRAVITY_CONFIG_FILE, "
+        "then config.toml in the user config directory)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve.add_argument("--transport", choices=["stdio", "streamable-http", "sse"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP transports: address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP transports: port to listen on")
+    serve.add_argument(
+        "--emulator",
+        action="store_true",
+        help="answer from an in-process emulator instead of the real upstream (no account needed)",
+    )
+
+    emulator = commands.add_parser("emulator", help="run the Antigravity emulator on its own")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8765)
+    emulator.add_argument(
+        "--token",
+        help="the bearer token it accepts (default: ANTIGRAVITY_ACCESS_TOKEN, else 'emulator-token')",
+    )
+    emulator.add_argument("--project", default="emulator-project", help="the account's project id")
+    emulator.add_argument(
+        "--min-client-version",
+        default="1.11.0",
+        help="older antigravity/<version> User-Agents are refused as outdated",
+    )
+    emulator.add_argument(
+        "--onboarding", action="store_true", help="the account has no project until onboardUser completes"
+    )
+    emulator.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="inject a fault, e.g. rate_limit:after=2,retry_delay=3s (repeatable; see docs/emulator.md)",
+    )
+
+    commands.add_parser("demo", help="run the emulator, the server and a real MCP client; call every tool")
+    return parser
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(argv)
+    if args.command is None:  # plain `mcp-antigravity` serves over stdio
+        args = _parser().parse_args([*argv, "serve"])
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in unknown_environment_names():
+        log.warning("ignoring %s: no such setting (see the configuration reference in the README)", name)
+
+    if args.command == "serve":
+        return _serve(settings, args)
+    if args.command == "emulator":
+        return _emulator(settings, args)
+    from .demo import run_demo
+
+    return anyio.run(run_demo)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from .transports import serve
+
+    if args.transport != "stdio" and not _is_loopback(args.host):
+        log.warning(
+            "listening on %s: the MCP endpoint has no authentication; expose it only on a trusted "
+            "network or behind an authenticating proxy",
+            args.host,
+        )
+    with contextlib.suppress(KeyboardInterrupt):
+        anyio.run(
+            lambda: serve(settings, args.transport, host=args.host, port=args.port, emulator=args.emulator)
+        )
+    return 0
+
+
+def _emulator(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .emulator import Emulator, EmulatorConfig, FaultSpecError, parse_fault
+
+    try:
+        faults = [parse_fault(spec) for spec in args.fault]
+    except FaultSpecError as exc:
+        print(f"--fault: {exc}", file=sys.stderr)
+        return 2
+    token = args.token or (
+        settings.access_token.get_secret_value() if settings.access_token else "emulator-token"
+    )
+    config = EmulatorConfig(
+        token=token,
+        project=args.project,
+        min_client_version=args.min_client_version,
+        onboarding=args.onboarding,
+        faults=faults,
+    )
+    if not _is_loopback(args.host):
+        log.warning("the emulator is listening on %s, beyond this machine", args.host)
+    print(
+        f"Antigravity emulator on http://{args.host}:{args.port} (project {config.project}); "
+        f"point the server at it with ANTIGRAVITY_ENDPOINTS=http://{args.host}:{args.port} "
+        "and ANTIGRAVITY_ACCESS_TOKEN set to the --token value",
+        file=sys.stderr,
+    )
+    uvicorn.run(Emulator(config).app, host=args.host, port=args.port, log_level=settings.log_level.lower())
+    return 0

@@ -1,0 +1,38 @@
+"""``build_server``: the MCP server with its tools and the lifespan that owns the shared client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from mcp.server import MCPServer
+
+from . import __version__
+from .config import Settings
+from .runtime import Runtime
+from .tools import register_tools
+
+INSTRUCTIONS = (
+    "Tools backed by Google's Antigravity gateway (Claude, Gemini and GPT-OSS models). "
+    "Use `chat` to ask a model; errors say what went wrong and what to do."
+)
+
+
+def build_server(settings: Settings, runtime: Runtime | None = None) -> MCPServer[Runtime]:
+    """The MCP server. Pass a ``runtime`` to share one client with other servers in the process."""
+    shared = runtime or Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
+        async with shared:
+            yield shared
+
+    server: MCPServer[Runtime] = MCPServer(
+        "mcp-antigravity",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        log_level=settings.log_level,
+    )
+    register_tools(server)
+    return server

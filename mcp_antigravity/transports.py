@@ -1,0 +1,50 @@
+"""Run the MCP server on a transport, optionally against an in-process emulator."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from typing import Literal
+
+import uvicorn
+from pydantic import SecretStr
+
+from .config import Settings
+from .emulator import EmulatorConfig, running_emulator
+from .runtime import Runtime
+from .server import build_server
+
+Transport = Literal["stdio", "streamable-http", "sse"]
+EMULATOR_TOKEN = "emulator-token"  # noqa: S105 - accepted only by the emulator
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, transport: Transport, *, host: str, port: int, emulator: bool) -> None:
+    async with AsyncExitStack() as stack:
+        if emulator:
+            instance, url = await stack.enter_async_context(
+                running_emulator(EmulatorConfig(token=EMULATOR_TOKEN))
+            )
+            settings = settings.model_copy(
+                update={
+                    "endpoints": [url],
+                    "discovery_endpoints": None,
+                    "access_token": SecretStr(EMULATOR_TOKEN),
+                    "project": instance.config.project,
+                }
+            )
+            log.warning("serving against the in-process emulator at %s (no account needed)", url)
+        # One runtime for the whole process: SSE runs the MCP lifespan per connection.
+        runtime = await stack.enter_async_context(Runtime(settings))
+        server = build_server(settings, runtime)
+        if transport == "stdio":
+            await server.run_stdio_async()
+            return
+        app = (
+            server.streamable_http_app(host=host)
+            if transport == "streamable-http"
+            else server.sse_app(host=host)
+        )
+        config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+        await uvicorn.Server(config).serve()
