@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic.alias_generators import to_camel
 
 Role = Literal["user", "model"]
@@ -24,6 +24,15 @@ class WireModel(BaseModel):
         extra="allow",
     )
 
+    @model_serializer(mode="wrap")
+    def _drop_empty_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave out declared fields that are None; unknown fields are written back whatever they hold."""
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        extra = self.model_extra or {}
+        return {key: value for key, value in data.items() if value is not None or key in extra}
+
 
 def to_wire(model: WireModel) -> dict[str, Any]:
     """The JSON object for ``model``: camelCase names; fields never set (and ``None``) left out.
@@ -31,7 +40,7 @@ def to_wire(model: WireModel) -> dict[str, Any]:
     A parsed message therefore dumps back to exactly what was received, and a built one to
     exactly what its builder set.
     """
-    return model.model_dump(mode="json", exclude_none=True, exclude_unset=True, by_alias=True)
+    return model.model_dump(mode="json", exclude_unset=True, by_alias=True)
 
 
 # --------------------------------------------------------------------------- parts

@@ -1,0 +1,88 @@
+"""Shared fixtures: a real emulator on a loopback port, and settings pointed at it."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx2
+import pytest
+
+from mcp_antigravity.antigravity import AntigravityClient
+from mcp_antigravity.config import Settings, load_settings
+from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
+
+TOKEN = "test-token"
+PROJECT = "test-project"
+UA = "antigravity/1.11.5 linux/amd64"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.function):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No test sees the developer's ANTIGRAVITY_* variables or config file."""
+    import os
+
+    for name in list(os.environ):
+        if name.upper().startswith("ANTIGRAVITY_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+@pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    return EmulatorConfig(token=TOKEN, project=PROJECT)
+
+
+@pytest.fixture
+async def emulator(emulator_config: EmulatorConfig) -> AsyncIterator[tuple[Emulator, str]]:
+    async with running_emulator(emulator_config) as running:
+        yield running
+
+
+def make_settings(*endpoints: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "endpoints": list(endpoints),
+        "access_token": TOKEN,
+        "project": PROJECT,
+        "backoff_initial": 0.01,
+        "backoff_max": 0.05,
+        "request_deadline": 20.0,
+        "onboard_poll_interval": 0.0,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+class RecordingSleep:
+    """Stands in for anyio.sleep in the retry loop: records each delay, returns at once."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(timeout=10.0) as client:
+        yield client
+
+
+def make_client(
+    http: httpx2.AsyncClient, settings: Settings, sleep: RecordingSleep | None = None
+) -> AntigravityClient:
+    return AntigravityClient(settings, http, sleep=sleep or RecordingSleep(), random=lambda: 0.5)
