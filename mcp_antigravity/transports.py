@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import AsyncExitStack
 from typing import Literal
 
@@ -11,6 +12,7 @@ from pydantic import SecretStr
 
 from .config import Settings
 from .emulator import EmulatorConfig, running_emulator
+from .emulator.runner import bind_socket
 from .runtime import Runtime
 from .server import build_server
 
@@ -41,10 +43,17 @@ async def serve(settings: Settings, transport: Transport, *, host: str, port: in
         if transport == "stdio":
             await server.run_stdio_async()
             return
-        app = (
-            server.streamable_http_app(host=host)
-            if transport == "streamable-http"
-            else server.sse_app(host=host)
+        if transport == "streamable-http":
+            app, path = server.streamable_http_app(host=host), "/mcp"
+        else:
+            app, path = server.sse_app(host=host), "/sse"
+        # Bind first, so the address printed below already accepts connections.
+        sock = bind_socket(host, port)
+        shown = f"[{host}]" if ":" in host else host
+        print(
+            f"mcp-antigravity: {transport} endpoint on http://{shown}:{sock.getsockname()[1]}{path}",
+            file=sys.stderr,
+            flush=True,
         )
-        config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
-        await uvicorn.Server(config).serve()
+        config = uvicorn.Config(app, log_level=settings.log_level.lower())
+        await uvicorn.Server(config).serve(sockets=[sock])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,12 +15,6 @@ from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 TOKEN = "test-token"
 PROJECT = "test-project"
 UA = "antigravity/1.11.5 linux/amd64"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.function):
-            item.add_marker(pytest.mark.anyio)
 
 
 @pytest.fixture

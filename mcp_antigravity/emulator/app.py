@@ -126,6 +126,7 @@ class Emulator:
             "body": None,
             "status": 200,
             "fault": None,
+            "trace": trace_id(f"{id(self)}/{next(self._ids)}"),
         }
         self.requests.append(record)
         try:
@@ -141,7 +142,9 @@ class Emulator:
             return await handler(request, record)
         except RpcError as error:
             record["status"] = error.status
-            return JSONResponse(error.body(), status_code=error.status)
+            return JSONResponse(
+                error.body(), status_code=error.status, headers={TRACE_HEADER: record["trace"]}
+            )
 
     def _authenticate(self, request: Request, record: dict[str, Any]) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -163,6 +166,7 @@ class Emulator:
     # ------------------------------------------------------------------ generation
 
     def _prepare(self, request: Request, record: dict[str, Any]) -> tuple[CheckedRequest, Fault | None, str]:
+        """Version check, strict validation, then the fault (if any) this request meets."""
         self._check_client_version(request)
         checked = check_envelope(record["body"], self.config.accepted_projects)
         header = request.headers.get(FAULT_HEADER)
@@ -171,7 +175,7 @@ class Emulator:
         except FaultSpecError as exc:
             raise bad_request(f"{FAULT_HEADER}: {exc}") from None
         record["fault"] = fault.kind if fault else None
-        request_id = checked.envelope.get("requestId") or f"emulator-{next(self._ids)}"
+        request_id = checked.envelope.get("requestId") or record["trace"]
         return checked, fault, request_id
 
     async def _before_reply(self, request: Request, checked: CheckedRequest, fault: Fault | None) -> None:
@@ -187,7 +191,7 @@ class Emulator:
         await self._before_reply(request, checked, fault)
         if fault is not None and fault.kind == "stream_error":
             raise fault.error(checked.model.id)
-        trace = trace_id(request_id)
+        trace = record["trace"]
         body = unary_body(reply_to(checked.request, checked.model, request_id), trace)
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if fault is not None and fault.kind == "cut":
@@ -197,7 +201,7 @@ class Emulator:
     async def _stream(self, request: Request, record: dict[str, Any]) -> Response:
         checked, fault, request_id = self._prepare(request, record)
         await self._before_reply(request, checked, fault)
-        trace = trace_id(request_id)
+        trace = record["trace"]
         bodies = stream_bodies(
             reply_to(checked.request, checked.model, request_id), trace, self.config.chunk_words
         )

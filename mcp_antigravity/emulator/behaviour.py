@@ -146,6 +146,7 @@ def unary_body(reply: Reply, trace: str) -> dict[str, Any]:
 
 def stream_bodies(reply: Reply, trace: str, chunk_words: int) -> list[dict[str, Any]]:
     pieces = _PIECE.findall(reply.answer) or [""]
+    pieces[-1] += reply.answer[len("".join(pieces)) :]  # trailing white space belongs to the last piece
     texts = ["".join(pieces[i : i + chunk_words]) for i in range(0, len(pieces), chunk_words)]
     groups: list[list[dict[str, Any]]] = []
     if _thought_parts(reply):

@@ -1,0 +1,274 @@
+"""The chat tool through a real MCP client: in memory (both protocol eras), over stdio and HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mcp import Client, StdioServerParameters
+from mcp.types import TextContent
+
+from mcp_antigravity import build_server
+from mcp_antigravity.emulator import Emulator, parse_fault
+
+from .conftest import PROJECT, TOKEN, make_settings
+
+pytestmark = pytest.mark.anyio
+
+Running = tuple[Emulator, str]
+
+
+def text_of(result: Any) -> str:
+    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
+
+
+@pytest.fixture(params=["auto", "legacy"])
+async def mcp_client(request: pytest.FixtureRequest, emulator: Running) -> AsyncIterator[Client]:
+    _, url = emulator
+    server = build_server(make_settings(url, default_model="gemini-3-flash"))
+    async with Client(server, mode=request.param) as client:
+        yield client
+
+
+async def test_tool_is_listed_with_schema_and_annotations(mcp_client: Client) -> None:
+    tools = {t.name: t for t in (await mcp_client.list_tools()).tools}
+    chat = tools["chat"]
+    assert chat.title == "Chat with a model"
+    assert (
+        chat.annotations is not None and chat.annotations.read_only_hint and chat.annotations.open_world_hint
+    )
+    assert chat.input_schema["required"] == ["prompt"]
+    assert set(chat.input_schema["properties"]) == {
+        "prompt",
+        "model",
+        "system",
+        "temperature",
+        "max_output_tokens",
+        "stop",
+    }
+    assert chat.output_schema is not None and "usage" in chat.output_schema["properties"]
+
+
+async def test_chat_returns_text_and_structured_content(mcp_client: Client, emulator: Running) -> None:
+    instance, _ = emulator
+    result = await mcp_client.call_tool(
+        "chat",
+        {
+            "prompt": "What is MCP?",
+            "model": "claude-sonnet-4-5",
+            "system": "Be brief.",
+            "temperature": 0.2,
+            "max_output_tokens": 100,
+            "stop": ["XYZ"],
+        },
+    )
+    assert not result.is_error, text_of(result)
+    assert text_of(result) == "[system: Be brief.] Echo: What is MCP?"
+    data = result.structured_content
+    assert data is not None
+    assert data["model"] == "claude-sonnet-4-5" and data["finish_reason"] == "STOP"
+    assert data["response_id"].startswith("msg_vrtx_") and data["trace_id"]
+    assert data["usage"] == {"prompt_tokens": 5, "output_tokens": 7, "thinking_tokens": 0, "total_tokens": 12}
+    request = instance.requests[-1]["body"]["request"]
+    assert request["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
+    assert request["generationConfig"] == {
+        "temperature": 0.2,
+        "maxOutputTokens": 100,
+        "stopSequences": ["XYZ"],
+    }
+
+
+async def test_default_model_and_thinking_usage(mcp_client: Client, emulator: Running) -> None:
+    instance, _ = emulator
+    result = await mcp_client.call_tool("chat", {"prompt": "think about it"})
+    assert not result.is_error
+    assert instance.requests[-1]["body"]["model"] == "gemini-3-flash"
+    assert (
+        result.structured_content is not None and result.structured_content["usage"]["thinking_tokens"] == 5
+    )
+
+
+async def test_progress_notification_per_streamed_chunk(mcp_client: Client) -> None:
+    updates: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append((progress, total, message))
+
+    words = " ".join(f"w{i}" for i in range(11))  # "Echo:" + 11 words = 3 chunks of 4 words
+    result = await mcp_client.call_tool(
+        "chat", {"prompt": words, "model": "gpt-oss-120b-medium"}, progress_callback=on_progress
+    )
+    assert not result.is_error
+    assert [u[0] for u in updates] == [1, 2, 3]
+    assert updates[-1][2] == f"gpt-oss-120b-medium: {len('Echo: ' + words)} characters so far"
+
+
+async def test_truncated_answer_is_flagged(mcp_client: Client) -> None:
+    result = await mcp_client.call_tool(
+        "chat", {"prompt": "one two three four", "max_output_tokens": 2, "model": "claude-sonnet-4-5"}
+    )
+    assert text_of(result) == "Echo: one\n[The answer was cut at max_output_tokens.]"
+    assert (
+        result.structured_content is not None and result.structured_content["finish_reason"] == "MAX_TOKENS"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"prompt": ""}, "at least 1 character"),
+        ({"prompt": "x", "temperature": 3}, "less than or equal to 2"),
+        ({"prompt": "x", "max_output_tokens": 0}, "greater than or equal to 1"),
+        ({"prompt": "x", "stop": ["a", "b", "c", "d", "e", "f"]}, "at most 5 items"),
+        ({}, "prompt"),
+    ],
+)
+async def test_invalid_arguments_are_explained(
+    mcp_client: Client, emulator: Running, arguments: dict[str, Any], message: str
+) -> None:
+    instance, _ = emulator
+    result = await mcp_client.call_tool("chat", arguments)
+    assert result.is_error and message in text_of(result)
+    assert len(instance.requests) == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (
+            "rate_limit:retry_delay=90s,times=0",
+            "Model claude-sonnet-4-5 is rate limited (RATE_LIMIT_EXCEEDED)",
+        ),
+        ("rate_limit:reason=QUOTA_EXHAUSTED,reset=2h5m,times=0", "It resets in 2 h 5 min"),
+        ("expired_token:times=0", "Set a fresh token in ANTIGRAVITY_ACCESS_TOKEN"),
+        ("validation_required:times=0", "must be verified in a browser"),
+        ("internal:times=0", "The upstream failed (500 INTERNAL"),
+    ],
+)
+async def test_upstream_errors_say_what_to_do(
+    mcp_client: Client, emulator: Running, fault: str, expected: str
+) -> None:
+    instance, _ = emulator
+    instance.faults.add(parse_fault(fault))
+    result = await mcp_client.call_tool("chat", {"prompt": "hi", "model": "claude-sonnet-4-5"})
+    assert result.is_error
+    assert expected in text_of(result)
+    assert "trace id" in text_of(result)
+
+
+async def test_unknown_model_lists_known_ones(mcp_client: Client) -> None:
+    result = await mcp_client.call_tool("chat", {"prompt": "hi", "model": "gpt-7"})
+    assert result.is_error and "Model gpt-7 is not available upstream" in text_of(result)
+    assert "claude-sonnet-4-5" in text_of(result)
+
+
+async def test_missing_credentials_say_how_to_fix(emulator: Running) -> None:
+    _, url = emulator
+    async with Client(build_server(make_settings(url, access_token=None))) as client:
+        result = await client.call_tool("chat", {"prompt": "hi"})
+    assert (
+        result.is_error and "ANTIGRAVITY_ACCESS_TOKEN" in text_of(result) and "--emulator" in text_of(result)
+    )
+
+
+async def test_cancelled_call_stops_the_upstream_request(emulator: Running) -> None:
+    instance, url = emulator
+    instance.faults.add(parse_fault("slow:delay=60"))
+    async with Client(build_server(make_settings(url))) as client:
+        with anyio.fail_after(20), pytest.raises(Exception, match="Timed out"):
+            await client.call_tool("chat", {"prompt": "hi"}, read_timeout_seconds=0.5)
+        # The server is still healthy afterwards.
+        assert not (await client.call_tool("chat", {"prompt": "again"})).is_error
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prompt=st.text(min_size=1, max_size=200).filter(lambda s: s.strip()))
+async def test_any_prompt_round_trips(mcp_client: Client, prompt: str) -> None:
+    result = await mcp_client.call_tool("chat", {"prompt": prompt, "model": "claude-sonnet-4-5"})
+    assert not result.is_error, text_of(result)
+    assert text_of(result) == f"Echo: {prompt}"
+
+
+# ----------------------------------------------------------------------------- real transports
+
+
+def server_env(url: str) -> dict[str, str]:
+    return {"ANTIGRAVITY_ENDPOINTS": url, "ANTIGRAVITY_ACCESS_TOKEN": TOKEN, "ANTIGRAVITY_PROJECT": PROJECT}
+
+
+async def test_over_stdio_with_three_settings_alone(emulator: Running, tmp_path: Path) -> None:
+    instance, url = emulator
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "mcp_antigravity", "serve"],
+        env={**server_env(url), "XDG_CONFIG_HOME": str(tmp_path)},
+    )
+    async with Client(params) as client:
+        updates: list[float] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            updates.append(progress)
+
+        result = await client.call_tool(
+            "chat", {"prompt": "over stdio", "model": "gemini-2.5-pro"}, progress_callback=on_progress
+        )
+    assert not result.is_error and text_of(result) == "Echo: over stdio"
+    assert updates == [1.0]
+    assert instance.requests[-1]["body"]["project"] == PROJECT
+
+
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[str]:
+    """`mcp-antigravity serve --transport streamable-http --emulator` in a child process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mcp_antigravity",
+            "serve",
+            "--transport",
+            "streamable-http",
+            "--port",
+            "0",
+            "--emulator",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # the server prints its endpoint once the socket listens
+        if "streamable-http endpoint on" in line:
+            break
+    else:
+        raise AssertionError(f"server did not start (exit {process.wait()})")
+    drain = threading.Thread(target=process.stderr.read, daemon=True)  # keep the pipe from filling up
+    drain.start()
+    try:
+        yield line.rsplit(" ", 1)[-1].strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def test_over_streamable_http_with_the_in_process_emulator(http_server: str) -> None:
+    async with Client(http_server, mode="legacy") as client:
+        result = await client.call_tool("chat", {"prompt": "over http"})
+    assert not result.is_error and text_of(result) == "Echo: over http"
+    async with httpx2.AsyncClient() as http:
+        response = await http.post(
+            http_server, json={}, headers={"Host": "evil.example", "Content-Type": "application/json"}
+        )
+    assert response.status_code == 421  # DNS-rebinding protection is on for loopback
