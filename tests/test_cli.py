@@ -1,0 +1,64 @@
+"""The command line: the demo, configuration errors, the emulator command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "mcp_antigravity", *args],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_demo_calls_every_tool_and_exits_0() -> None:
+    result = run_cli("demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tools listed: chat" in result.stdout
+    assert "ok   chat [claude-sonnet-4-5" in result.stdout
+    assert "1/1 tool calls succeeded" in result.stdout
+
+
+def test_demo_ignores_the_users_configuration(tmp_path: Path) -> None:
+    broken = tmp_path / "config.toml"
+    broken.write_text('default_model = "no-such-model"\n')
+    result = run_cli(
+        "demo", env={"ANTIGRAVITY_CONFIG_FILE": str(broken), "ANTIGRAVITY_DEFAULT_MODEL": "nope"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "emulator", "demo"])
+def test_invalid_configuration_names_the_setting(command: str) -> None:
+    result = run_cli(command, env={"ANTIGRAVITY_ENDPOINTS": "not a url"})
+    assert result.returncode == 2
+    assert "Invalid configuration" in result.stderr and "ANTIGRAVITY_ENDPOINTS" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_emulator_rejects_a_bad_fault() -> None:
+    result = run_cli("emulator", "--port", "0", "--fault", "rate_limit:volume=11")
+    assert result.returncode == 2 and "unknown option 'volume'" in result.stderr
+
+
+def test_misspelled_setting_is_warned_about() -> None:
+    result = run_cli("emulator", "--fault", "nothing", env={"ANTIGRAVITY_ENDPOINT": "http://x"})
+    assert "ignoring ANTIGRAVITY_ENDPOINT: no such setting" in result.stderr
+
+
+def test_missing_config_file_is_reported() -> None:
+    result = run_cli("--config", "/nonexistent.toml", "serve")
+    assert result.returncode == 2 and "/nonexistent.toml does not exist" in result.stderr
