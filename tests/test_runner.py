@@ -1,0 +1,32 @@
+"""The loopback server helper used by the emulator and the HTTP transports."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx2
+import pytest
+
+from mcp_antigravity.emulator import Emulator, EmulatorConfig, serve_app
+from mcp_antigravity.emulator.runner import bind_socket
+
+pytestmark = pytest.mark.anyio
+
+
+def test_listening_socket_is_tcp_with_nodelay() -> None:
+    # asyncio only sets TCP_NODELAY on accepted sockets whose protocol is IPPROTO_TCP; without it
+    # every response waits for a delayed ACK (~40 ms on loopback).
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()
+
+
+async def test_url_is_usable_as_soon_as_it_is_yielded() -> None:
+    emulator = Emulator(EmulatorConfig())
+    async with serve_app(emulator.app) as url, httpx2.AsyncClient() as http:
+        response = await http.get(f"{url}/_emulator/health")
+    assert response.status_code == 200
+    assert url.startswith("http://127.0.0.1:")
