@@ -44,6 +44,9 @@ async def test_tool_is_listed_with_schema_and_annotations(mcp_client: Client) ->
     tools = {t.name: t for t in (await mcp_client.list_tools()).tools}
     chat = tools["chat"]
     assert chat.title == "Chat with a model"
+    assert chat.description is not None
+    assert chat.description.startswith("Ask a Claude, Gemini or GPT-OSS model")
+    assert "\n    " not in chat.description  # dedented for clients that show it
     assert (
         chat.annotations is not None and chat.annotations.read_only_hint and chat.annotations.open_world_hint
     )

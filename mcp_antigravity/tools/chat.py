@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 from mcp.server import MCPServer
@@ -152,5 +153,6 @@ def register(server: MCPServer[Runtime]) -> None:
     server.add_tool(
         chat,
         title="Chat with a model",
+        description=inspect.cleandoc(chat.__doc__ or ""),
         annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=False),
     )
