@@ -539,37 +539,29 @@ async def test_forbidden_keywords_in_response_schema(
     )
 
 
-async def test_nested_title_is_rejected(emulator: tuple[Emulator, str], http: httpx2.AsyncClient) -> None:
-    _, url = emulator
-    parameters = {"type": "object", "properties": {"city": {"type": "string", "title": "City"}}}
-    assert_rpc(
-        await post(http, url, envelope(with_function(parameters))),
-        400,
-        "INVALID_ARGUMENT",
-        'Unknown name "title"',
-    )
-
-
-async def test_type_list_is_rejected(emulator: tuple[Emulator, str], http: httpx2.AsyncClient) -> None:
-    _, url = emulator
-    parameters = {"type": "object", "properties": {"city": {"type": ["string", "null"]}}}
-    assert_rpc(
-        await post(http, url, envelope(with_function(parameters))),
-        400,
-        "INVALID_ARGUMENT",
-        "Proto field is not repeating, cannot start list.",
-    )
-
-
-async def test_null_type_is_rejected(emulator: tuple[Emulator, str], http: httpx2.AsyncClient) -> None:
-    _, url = emulator
-    parameters = {"type": "object", "properties": {"n": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
-    assert_rpc(
-        await post(http, url, envelope(with_function(parameters))),
-        400,
-        "INVALID_ARGUMENT",
+SCHEMA_SHAPE_RULES = [
+    ("nested title", {"city": {"type": "string", "title": "City"}}, 'Unknown name "title"'),
+    ("type list", {"city": {"type": ["string", "null"]}}, "Proto field is not repeating, cannot start list."),
+    (
+        "null type",
+        {"n": {"anyOf": [{"type": "string"}, {"type": "null"}]}},
         'google.ai.generativelanguage.v1beta.Type), "null"',
-    )
+    ),
+    ("object without properties", {"o": {"type": "object"}}, "should be non-empty for OBJECT type"),
+    ("array without items", {"l": {"type": "array"}}, "parameters.properties[0].value.items: missing field."),
+    ("enum values must be strings", {"n": {"type": "integer", "enum": [1, 2]}}, "enum[0]' (TYPE_STRING), 1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("properties", "message"), [r[1:] for r in SCHEMA_SHAPE_RULES], ids=[r[0] for r in SCHEMA_SHAPE_RULES]
+)
+async def test_schema_shape_rules(
+    emulator: tuple[Emulator, str], http: httpx2.AsyncClient, properties: dict[str, Any], message: str
+) -> None:
+    _, url = emulator
+    parameters = {"type": "object", "properties": properties}
+    assert_rpc(await post(http, url, envelope(with_function(parameters))), 400, "INVALID_ARGUMENT", message)
 
 
 async def test_required_must_name_existing_properties(
@@ -582,39 +574,6 @@ async def test_required_must_name_existing_properties(
         400,
         "INVALID_ARGUMENT",
         "function_declarations[0].parameters.required[1]: property is not defined",
-    )
-
-
-async def test_object_without_properties(emulator: tuple[Emulator, str], http: httpx2.AsyncClient) -> None:
-    _, url = emulator
-    parameters = {"type": "object", "properties": {"o": {"type": "object"}}}
-    assert_rpc(
-        await post(http, url, envelope(with_function(parameters))),
-        400,
-        "INVALID_ARGUMENT",
-        "should be non-empty for OBJECT type",
-    )
-
-
-async def test_array_without_items(emulator: tuple[Emulator, str], http: httpx2.AsyncClient) -> None:
-    _, url = emulator
-    parameters = {"type": "object", "properties": {"l": {"type": "array"}}}
-    assert_rpc(
-        await post(http, url, envelope(with_function(parameters))),
-        400,
-        "INVALID_ARGUMENT",
-        "parameters.properties[0].value.items: missing field.",
-    )
-
-
-async def test_enum_values_must_be_strings(emulator: tuple[Emulator, str], http: httpx2.AsyncClient) -> None:
-    _, url = emulator
-    parameters = {"type": "object", "properties": {"n": {"type": "integer", "enum": [1, 2]}}}
-    assert_rpc(
-        await post(http, url, envelope(with_function(parameters))),
-        400,
-        "INVALID_ARGUMENT",
-        "enum[0]' (TYPE_STRING), 1",
     )
 
 

@@ -262,11 +262,7 @@ class LoadCodeAssistResponse(WireModel):
 
     @property
     def project_id(self) -> str | None:
-        project = self.cloudaicompanion_project
-        if isinstance(project, dict):
-            value = project.get("id")
-            return value if isinstance(value, str) and value else None
-        return project or None
+        return _project_id(self.cloudaicompanion_project)
 
     @property
     def default_tier_id(self) -> str:
@@ -280,8 +276,11 @@ class Operation(WireModel):
 
     @property
     def project_id(self) -> str | None:
-        project = (self.response or {}).get("cloudaicompanionProject")
-        if isinstance(project, dict):
-            value = project.get("id")
-            return value if isinstance(value, str) and value else None
-        return project if isinstance(project, str) and project else None
+        return _project_id((self.response or {}).get("cloudaicompanionProject"))
+
+
+def _project_id(project: object) -> str | None:
+    """``cloudaicompanionProject`` comes as a plain id or as ``{"id": ...}``."""
+    if isinstance(project, dict):
+        project = project.get("id")
+    return project if isinstance(project, str) and project else None
