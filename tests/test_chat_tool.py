@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client, StdioServerParameters
+from mcp.client.sse import sse_client
 from mcp.types import TextContent
 
 from mcp_antigravity import build_server
@@ -230,9 +231,8 @@ async def test_over_stdio_with_three_settings_alone(emulator: Running, tmp_path:
     assert instance.requests[-1]["body"]["project"] == PROJECT
 
 
-@pytest.fixture
-def http_server(tmp_path: Path) -> Iterator[str]:
-    """`mcp-antigravity serve --transport streamable-http --emulator` in a child process."""
+def start_server(transport: str, tmp_path: Path) -> Iterator[str]:
+    """`mcp-antigravity serve --transport <transport> --emulator` in a child process; yields its endpoint."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path)
     process = subprocess.Popen(
@@ -242,7 +242,7 @@ def http_server(tmp_path: Path) -> Iterator[str]:
             "mcp_antigravity",
             "serve",
             "--transport",
-            "streamable-http",
+            transport,
             "--port",
             "0",
             "--emulator",
@@ -253,7 +253,7 @@ def http_server(tmp_path: Path) -> Iterator[str]:
     )
     assert process.stderr is not None
     for line in process.stderr:  # the server prints its endpoint once the socket listens
-        if "streamable-http endpoint on" in line:
+        if f"{transport} endpoint on" in line:
             break
     else:
         raise AssertionError(f"server did not start (exit {process.wait()})")
@@ -266,6 +266,16 @@ def http_server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[str]:
+    yield from start_server("streamable-http", tmp_path)
+
+
+@pytest.fixture
+def sse_server(tmp_path: Path) -> Iterator[str]:
+    yield from start_server("sse", tmp_path)
+
+
 async def test_over_streamable_http_with_the_in_process_emulator(http_server: str) -> None:
     async with Client(http_server, mode="legacy") as client:
         result = await client.call_tool("chat", {"prompt": "over http"})
@@ -275,3 +285,14 @@ async def test_over_streamable_http_with_the_in_process_emulator(http_server: st
             http_server, json={}, headers={"Host": "evil.example", "Content-Type": "application/json"}
         )
     assert response.status_code == 421  # DNS-rebinding protection is on for loopback
+
+
+async def test_over_sse_every_connection_shares_one_client(sse_server: str) -> None:
+    # The SDK runs the MCP lifespan once per SSE connection; the process-wide runtime must
+    # survive one connection closing while another is open, and serve the next one.
+    async with Client(sse_client(sse_server)) as first:
+        async with Client(sse_client(sse_server), mode="legacy") as second:
+            assert text_of(await second.call_tool("chat", {"prompt": "two"})) == "Echo: two"
+        assert text_of(await first.call_tool("chat", {"prompt": "one"})) == "Echo: one"
+    async with Client(sse_client(sse_server)) as third:
+        assert text_of(await third.call_tool("chat", {"prompt": "three"})) == "Echo: three"

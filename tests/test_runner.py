@@ -30,3 +30,17 @@ async def test_url_is_usable_as_soon_as_it_is_yielded() -> None:
         response = await http.get(f"{url}/_emulator/health")
     assert response.status_code == 200
     assert url.startswith("http://127.0.0.1:")
+
+
+async def test_runtime_opens_once_and_closes_with_its_last_user() -> None:
+    from mcp_antigravity.config import load_settings
+    from mcp_antigravity.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    async with runtime:
+        client = runtime.client
+        async with runtime:
+            assert runtime.client is client  # a second user shares the same client
+        assert runtime.client is client  # still open for the first user
+    with pytest.raises(RuntimeError, match="not open"):
+        _ = runtime.client
