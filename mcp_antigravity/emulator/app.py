@@ -67,7 +67,7 @@ class EmulatorConfig:
         return frozenset({self.project, DEFAULT_PROJECT})
 
 
-class _StreamCut(Exception):
+class InjectedCut(Exception):
     """Raised inside a response to drop the connection mid-body (the 'cut' fault)."""
 
 
@@ -79,7 +79,7 @@ class _CutResponse(Response):
         await send(
             {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
         )
-        raise _StreamCut("connection cut by fault injection")
+        raise InjectedCut("connection cut by fault injection")
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -215,7 +215,7 @@ class Emulator:
             for index, body in enumerate(bodies):
                 if fault is not None and fault.kind in ("cut", "stream_error") and index == fault.chunks:
                     if fault.kind == "cut":
-                        raise _StreamCut("stream cut by fault injection")
+                        raise InjectedCut("stream cut by fault injection")
                     yield _sse(fault.error(checked.model.id).body())
                     return
                 yield _sse(body)

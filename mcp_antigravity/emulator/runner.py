@@ -15,7 +15,7 @@ import anyio
 import uvicorn
 from starlette.types import ASGIApp
 
-from .app import Emulator, EmulatorConfig, _StreamCut
+from .app import Emulator, EmulatorConfig, InjectedCut
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -40,7 +40,7 @@ class _EmbeddedServer(uvicorn.Server):
 
 class _HideInjectedCuts(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], _StreamCut))
+        return not (record.exc_info and isinstance(record.exc_info[1], InjectedCut))
 
 
 logging.getLogger("uvicorn.error").addFilter(_HideInjectedCuts())
