@@ -1,0 +1,110 @@
+"""Caller functions → upstream function declarations, and the model's calls → the caller's terms.
+
+Pure request building and response mapping for function calling; the chat tool wires it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jsonschema
+import referencing.exceptions
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from .antigravity.wire import FunctionCall, FunctionDeclaration
+from .names import FunctionNames
+from .schema import SchemaError, clean_json_schema, restore_arguments
+
+
+class FunctionSpec(BaseModel):
+    """A function the model may call: ``{name, description, parameters}``, or an MCP tool as listed."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    name: str = Field(min_length=1, max_length=256, description="The caller's own name for it.")
+    description: str | None = Field(default=None, description="What it does, for the model.")
+    parameters: dict[str, Any] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("parameters", "inputSchema", "input_schema"),
+        description="JSON Schema of its arguments (MCP tools call it inputSchema).",
+    )
+
+
+class FunctionCallResult(BaseModel):
+    id: str = Field(description="Echo it back in function_results.")
+    name: str = Field(description="The caller's own function name.")
+    args: dict[str, Any]
+    valid: bool = Field(description="Whether args satisfy the function's own JSON Schema.")
+    errors: list[str] = Field(default_factory=list, description="Why args do not satisfy the schema.")
+
+
+def upstream_parameters(schema: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The cleaned ``parameters`` to declare; ``None`` for functions that take no declared arguments."""
+    if schema is None:
+        return None
+    cleaned = clean_json_schema(schema)
+    if cleaned.get("type") not in ("object", None) or "anyOf" in cleaned:
+        raise SchemaError("$", "a function's parameters must describe an object (type: object)")
+    if not cleaned.get("properties"):
+        return None
+    return cleaned
+
+
+def declare(specs: Sequence[FunctionSpec]) -> tuple[list[FunctionDeclaration], FunctionNames]:
+    """Upstream declarations for ``specs``, and the name map that leads back to them."""
+    names = FunctionNames()
+    declarations = []
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise ValueError(f"function {spec.name!r} is declared twice")
+        seen.add(spec.name)
+        try:
+            parameters = upstream_parameters(spec.parameters)
+        except SchemaError as exc:
+            raise ValueError(f"function {spec.name!r}: parameters are not a JSON Schema: {exc}") from exc
+        declarations.append(
+            FunctionDeclaration(
+                name=names.add(spec.name), description=spec.description, parameters=parameters
+            )
+        )
+    return declarations, names
+
+
+def map_call(
+    call: FunctionCall, names: FunctionNames, specs: Mapping[str, FunctionSpec], fallback_id: str
+) -> FunctionCallResult:
+    """One model call in the caller's terms: original name, restored and validated arguments."""
+    original = names.original(call.name) or call.name
+    spec = specs.get(original)
+    args = dict(call.args)
+    errors: list[str] = []
+    if spec is None:
+        errors.append(f"the model called {call.name!r}, which was not declared")
+    elif spec.parameters is not None:
+        restored = restore_arguments(spec.parameters, args)
+        args = restored if isinstance(restored, dict) else args
+        errors = validate(spec.parameters, args)
+    return FunctionCallResult(
+        id=call.id or fallback_id, name=original, args=args, valid=not errors, errors=errors
+    )
+
+
+def validate(schema: Mapping[str, Any], value: Any) -> list[str]:
+    """Messages for every way ``value`` breaks ``schema`` (empty when it holds)."""
+    try:
+        validator_class = jsonschema.validators.validator_for(schema)
+        validator = validator_class(schema)
+        return [
+            _describe(e) for e in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        ]
+    except jsonschema.exceptions.SchemaError as exc:
+        return [f"the schema itself is invalid: {exc.message}"]
+    except referencing.exceptions.Unresolvable as exc:
+        return [f"the schema has a $ref that cannot be resolved: {exc}"]
+
+
+def _describe(error: jsonschema.exceptions.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path)
+    return f"{where or '(root)'}: {error.message}"
