@@ -293,3 +293,105 @@ def test_fault_spec_values() -> None:
         True,
         "gemini-3-flash",
     )
+
+
+# ----------------------------------------------------------------------------- tool use (pure)
+
+WEATHER = {
+    "name": "get_weather",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string"},
+            "units": {"type": "string", "enum": ["c", "f"]},
+            "days": {"type": "integer", "description": "(minimum 3)"},
+            "when": {"type": "string", "description": "(format: date)"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "level": {"type": "integer", "description": "(one of: 7, 8)"},
+            "code": {"type": "string", "description": "(at least 4 characters)"},
+            "extra": {"type": "string", "description": "(a JSON object written as a string)"},
+        },
+    },
+}
+TIME = {"name": "get_time"}
+
+
+def tool_request(text: str, *declarations: dict[str, Any], mode: str | None = None) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "contents": [{"role": "user", "parts": [{"text": text}]}],
+        "tools": [{"functionDeclarations": list(declarations)}],
+    }
+    if mode:
+        request["toolConfig"] = {"functionCallingConfig": {"mode": mode}}
+    return request
+
+
+def test_trigger_calls_the_named_function_with_generated_args() -> None:
+    reply = reply_to(tool_request("please call:get_weather", WEATHER, TIME), MODELS["claude-sonnet-4-5"], "r")
+    assert reply.finish_reason == "OTHER" and reply.answer == ""
+    [part] = reply.calls
+    call = part["functionCall"]
+    assert call["name"] == "get_weather" and re.fullmatch(r"toolu_vrtx_[A-Za-z0-9]{24}", call["id"])
+    assert call["args"] == {
+        "city": "example",
+        "units": "c",
+        "days": 3,
+        "when": "2026-01-01",
+        "tags": ["example"],
+        "level": 7,
+        "code": "xxxx",
+        "extra": "{}",
+    }
+
+
+def test_star_calls_every_function_and_gemini_gives_no_ids() -> None:
+    reply = reply_to(tool_request("call:*", WEATHER, TIME), MODELS["gemini-3-flash"], "r")
+    assert reply.finish_reason == "STOP"
+    assert [p["functionCall"]["name"] for p in reply.calls] == ["get_weather", "get_time"]
+    assert all("id" not in p["functionCall"] for p in reply.calls)
+    assert reply.calls[1]["functionCall"]["args"] == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "mode", "called"),
+    [
+        ("no trigger", None, []),
+        ("no trigger", "ANY", ["get_weather"]),
+        ("call:get_time", "NONE", []),
+        ("call:nope", None, []),
+    ],
+)
+def test_function_calling_modes(text: str, mode: str | None, called: list[str]) -> None:
+    reply = reply_to(tool_request(text, WEATHER, TIME, mode=mode), MODELS["gpt-oss-120b-medium"], "r")
+    assert [p["functionCall"]["name"] for p in reply.calls] == called
+
+
+def test_structured_output_follows_the_schema() -> None:
+    config = {
+        "responseMimeType": "application/json",
+        "responseSchema": {
+            "type": "OBJECT",
+            "properties": {
+                "name": {"type": "STRING"},
+                "score": {"type": "NUMBER"},
+                "ok": {"type": "BOOLEAN"},
+                "kind": {"type": "STRING", "enum": ["a", "b"]},
+            },
+        },
+    }
+    reply = reply_to(body("anything", **config)["request"], MODELS["gemini-2.5-flash"], "r")
+    assert json.loads(reply.answer) == {"name": "example", "score": 1.5, "ok": True, "kind": "a"}
+    enum_reply = reply_to(
+        body("x", responseMimeType="text/x.enum", responseSchema={"type": "STRING", "enum": ["z"]})[
+            "request"
+        ],
+        MODELS["gemini-2.5-flash"],
+        "r",
+    )
+    assert enum_reply.answer == "z"
+
+
+def test_stream_sends_function_calls_in_the_last_chunk() -> None:
+    reply = reply_to(tool_request("call:get_time", TIME), MODELS["claude-sonnet-4-5"], "r")
+    [chunk] = stream_bodies(reply, "t", 4)
+    assert chunk["response"]["candidates"][0]["content"]["parts"] == reply.calls

@@ -618,3 +618,51 @@ async def test_rules_apply_to_the_streaming_path_too(
         f"{url}/v1internal:streamGenerateContent?alt=sse", json=body, headers=GOOD_HEADERS
     )
     assert_rpc(response, 400, "INVALID_ARGUMENT", 'Unknown name "messages"')
+
+
+CALL = {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {}}}]}
+ANSWER = {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"t": 1}}}]}
+ASK = {"role": "user", "parts": [{"text": "weather?"}]}
+FUNCTION_TURNS = [
+    ("call without a user turn before", [CALL], "function call turn comes immediately after a user turn"),
+    (
+        "call after a model turn",
+        [ASK, {"role": "model", "parts": [{"text": "hm"}]}, CALL],
+        "function call turn comes immediately after a user turn",
+    ),
+    (
+        "response without a call before",
+        [ASK, {"role": "model", "parts": [{"text": "x"}]}, ANSWER],
+        "function response turn comes immediately after a function call turn",
+    ),
+    ("text instead of the response", [ASK, CALL, ASK], "number of function response parts is equal"),
+    (
+        "response to another function",
+        [ASK, CALL, {"role": "user", "parts": [{"functionResponse": {"name": "other", "response": {}}}]}],
+        "number of function response parts is equal",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("contents", "message"), [r[1:] for r in FUNCTION_TURNS], ids=[r[0] for r in FUNCTION_TURNS]
+)
+async def test_function_turn_order(
+    emulator: tuple[Emulator, str], http: httpx2.AsyncClient, contents: list[dict[str, Any]], message: str
+) -> None:
+    _, url = emulator
+    request = with_function(SIMPLE)
+    request["contents"] = contents
+    assert_rpc(await post(http, url, envelope(request)), 400, "INVALID_ARGUMENT", message)
+
+
+async def test_a_complete_function_round_is_accepted(
+    emulator: tuple[Emulator, str], http: httpx2.AsyncClient
+) -> None:
+    _, url = emulator
+    request = with_function(SIMPLE)
+    request["contents"] = [ASK, CALL, ANSWER]
+    response = await post(http, url, envelope(request))
+    assert response.status_code == 200, response.text
+    text = response.json()["response"]["candidates"][0]["content"]["parts"][0]["text"]
+    assert text == 'Function results: get_weather -> {"t": 1}'

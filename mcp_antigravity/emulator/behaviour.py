@@ -11,8 +11,10 @@
 * ``responseId`` is ``msg_vrtx_`` plus 24 characters for Claude and 23 base64url characters
   for Gemini and GPT-OSS, derived from the request id; ``modelVersion`` comes from the
   emulated catalog.
-* A stream sends the thought first, then the answer in pieces of ``chunk_words`` words; the
-  last chunk carries ``finishReason`` and ``usageMetadata``.
+* A stream sends the thought first, then the answer in pieces of ``chunk_words`` words, then
+  any function calls; the last chunk carries ``finishReason`` and ``usageMetadata``.
+* Function calls, function results and structured output follow :mod:`.tooluse`; Claude
+  ends a turn of function calls with ``OTHER`` and gives call ids, the others ``STOP``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import base64
 import hashlib
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import EmulatedModel
+from .tooluse import function_call_parts, function_results_text, functions_to_call, structured_answer
 
 _WORD = re.compile(r"\S+")
 _PIECE = re.compile(r"\s*\S+")
@@ -40,6 +43,7 @@ class Reply:
     finish_reason: str
     prompt_tokens: int
     response_id: str
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def usage(self) -> dict[str, int]:
@@ -63,11 +67,8 @@ def _texts(content: dict[str, Any]) -> list[str]:
     return [part["text"] for part in content.get("parts", []) if "text" in part and not part.get("thought")]
 
 
-def _last_user_text(contents: list[dict[str, Any]]) -> str:
-    for content in reversed(contents):
-        if content.get("role", "user") == "user":
-            return " ".join(_texts(content))
-    return ""
+def _last_user_turn(contents: list[dict[str, Any]]) -> dict[str, Any]:
+    return next((c for c in reversed(contents) if c.get("role", "user") == "user"), {})
 
 
 def _thinks(request: dict[str, Any], model: EmulatedModel) -> bool:
@@ -102,14 +103,28 @@ def _truncate(answer: str, stop_sequences: list[str], max_tokens: int | None) ->
 def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> Reply:
     contents = request.get("contents", [])
     system = " ".join(_texts(request.get("systemInstruction", {})))
-    user_text = _last_user_text(contents)
-    answer = (f"[system: {system}] " if system else "") + f"Echo: {user_text}"
+    last_turn = _last_user_turn(contents)
+    user_text = " ".join(_texts(last_turn))
     config = request.get("generationConfig", {})
-    answer, finish = _truncate(
-        answer,
-        config.get("stopSequences", []),
-        int(config["maxOutputTokens"]) if "maxOutputTokens" in config else None,
+    calls = function_call_parts(
+        functions_to_call(request, user_text),
+        with_ids=model.family == "claude",
+        model_id=model.id,
+        request_id=request_id,
     )
+    if calls:
+        answer, finish = "", "OTHER" if model.family == "claude" else "STOP"
+    else:
+        answer = (
+            structured_answer(config)
+            or function_results_text(last_turn)
+            or (f"[system: {system}] " if system else "") + f"Echo: {user_text}"
+        )
+        answer, finish = _truncate(
+            answer,
+            config.get("stopSequences", []),
+            int(config["maxOutputTokens"]) if "maxOutputTokens" in config else None,
+        )
     thinks = _thinks(request, model)
     thinking_config = config.get("thinkingConfig", {})
     prompt_words = sum(count_tokens(t) for c in contents for t in _texts(c)) + count_tokens(system)
@@ -121,6 +136,7 @@ def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> 
         finish_reason=finish,
         prompt_tokens=prompt_words,
         response_id=response_id(model, request_id),
+        calls=calls,
     )
 
 
@@ -139,8 +155,12 @@ def _thought_parts(reply: Reply) -> list[dict[str, Any]]:
     return [{"thought": True, "text": reply.thought}] if reply.show_thought and reply.thought else []
 
 
+def _answer_parts(reply: Reply) -> list[dict[str, Any]]:
+    return [{"text": reply.answer}] if reply.answer or not reply.calls else []
+
+
 def unary_body(reply: Reply, trace: str) -> dict[str, Any]:
-    parts = [*_thought_parts(reply), {"text": reply.answer}]
+    parts = [*_thought_parts(reply), *_answer_parts(reply), *reply.calls]
     return {"response": _response(reply, parts, last=True), "traceId": trace}
 
 
@@ -151,7 +171,10 @@ def stream_bodies(reply: Reply, trace: str, chunk_words: int) -> list[dict[str, 
     groups: list[list[dict[str, Any]]] = []
     if _thought_parts(reply):
         groups.append(_thought_parts(reply))
-    groups.extend([{"text": text}] for text in texts)
+    if _answer_parts(reply):
+        groups.extend([{"text": text}] for text in texts)
+    if reply.calls:
+        groups.append(list(reply.calls))
     return [
         {"response": _response(reply, parts, last=i == len(groups) - 1), "traceId": trace}
         for i, parts in enumerate(groups)

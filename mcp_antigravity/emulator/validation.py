@@ -372,6 +372,40 @@ def rule_functions(request: dict[str, Any], model: EmulatedModel) -> None:
                 )
 
 
+def _parts_with(content: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    return [part[field] for part in content.get("parts", []) if field in part]
+
+
+def rule_function_turns(request: dict[str, Any], model: EmulatedModel) -> None:
+    """A function-call turn follows a user turn, and the next turn answers every call by name."""
+    contents = request.get("contents", [])
+    for i, content in enumerate(contents):
+        calls = _parts_with(content, "functionCall")
+        responses = _parts_with(content, "functionResponse")
+        if calls and (i == 0 or contents[i - 1].get("role", "user") != "user"):
+            raise bad_request(
+                "Please ensure that function call turn comes immediately after a user turn or after a function "
+                "response turn.",
+                field=f"contents[{i}]",
+            )
+        previous_calls = _parts_with(contents[i - 1], "functionCall") if i else []
+        if responses and not previous_calls:
+            raise bad_request(
+                "Please ensure that function response turn comes immediately after a function call turn.",
+                field=f"contents[{i}]",
+            )
+        if previous_calls and (
+            len(responses) != len(previous_calls)
+            or sorted(str(r.get("name")) for r in responses)
+            != sorted(str(c.get("name")) for c in previous_calls)
+        ):
+            raise bad_request(
+                "Please ensure that the number of function response parts is equal to the number of function "
+                "call parts of the function call turn.",
+                field=f"contents[{i}]",
+            )
+
+
 RULES: tuple[Rule, ...] = (
     rule_contents_present,
     rule_roles,
@@ -380,4 +414,5 @@ RULES: tuple[Rule, ...] = (
     rule_sampling,
     rule_output_format,
     rule_functions,
+    rule_function_turns,
 )
