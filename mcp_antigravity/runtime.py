@@ -13,6 +13,7 @@ import httpx2
 
 from .antigravity import AntigravityClient, open_http_client
 from .config import Settings
+from .pending import PendingCalls
 
 
 class Runtime:
@@ -21,6 +22,7 @@ class Runtime:
         self._users = 0
         self._http: httpx2.AsyncClient | None = None
         self._client: AntigravityClient | None = None
+        self.pending = PendingCalls()
 
     @property
     def client(self) -> AntigravityClient:

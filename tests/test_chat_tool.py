@@ -51,7 +51,7 @@ async def test_tool_is_listed_with_schema_and_annotations(mcp_client: Client) ->
     assert (
         chat.annotations is not None and chat.annotations.read_only_hint and chat.annotations.open_world_hint
     )
-    assert chat.input_schema["required"] == ["prompt"]
+    assert "required" not in chat.input_schema  # prompt is optional when answering function calls
     assert set(chat.input_schema["properties"]) == {
         "prompt",
         "model",
@@ -59,6 +59,11 @@ async def test_tool_is_listed_with_schema_and_annotations(mcp_client: Client) ->
         "temperature",
         "max_output_tokens",
         "stop",
+        "functions",
+        "function_mode",
+        "allowed_functions",
+        "function_results",
+        "response_schema",
     }
     assert chat.output_schema is not None and "usage" in chat.output_schema["properties"]
 
@@ -134,7 +139,7 @@ async def test_truncated_answer_is_flagged(mcp_client: Client) -> None:
         ({"prompt": "x", "temperature": 3}, "less than or equal to 2"),
         ({"prompt": "x", "max_output_tokens": 0}, "greater than or equal to 1"),
         ({"prompt": "x", "stop": ["a", "b", "c", "d", "e", "f"]}, "at most 5 items"),
-        ({}, "prompt"),
+        ({}, "Give a prompt"),
     ],
 )
 async def test_invalid_arguments_are_explained(

@@ -5,7 +5,8 @@
   every declared function, in parallel parts. Mode ``ANY`` forces a call to the first allowed
   function even without a trigger; mode ``NONE`` never calls.
 * **Arguments** are generated from the declared schema, like a careful model that reads
-  descriptions: every property is filled; an ``enum`` gives its first value; strings are
+  descriptions: every property is filled except optional nullable ones, which are left out; an
+  ``enum`` gives its first value; strings are
   ``"example"`` unless the description asks for something else (``one of: ...``,
   ``must be ...``, a lower bound, ``at least N characters``, a ``format``, or "a JSON object
   written as a string"); integers are 1 and numbers 1.5 unless bounded; booleans ``true``;
@@ -112,7 +113,12 @@ def value_for(schema: dict[str, Any] | None, depth: int) -> Any:
     description = schema.get("description", "")
     kind = str(schema.get("type", "")).upper()
     if kind == "OBJECT" or "properties" in schema:
-        return {name: value_for(sub, depth + 1) for name, sub in schema.get("properties", {}).items()}
+        required = set(schema.get("required", []))
+        return {
+            name: value_for(sub, depth + 1)
+            for name, sub in schema.get("properties", {}).items()
+            if name in required or not sub.get("nullable")
+        }
     if kind == "ARRAY":
         return [value_for(schema.get("items"), depth + 1)]
     if schema.get("enum"):

@@ -1,0 +1,183 @@
+"""Pure building of chat requests and reading of their answers (no I/O)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .antigravity.wire import (
+    Content,
+    FunctionCallingConfig,
+    FunctionResponse,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    GenerationConfig,
+    Part,
+    Tool,
+    ToolConfig,
+)
+from .functions import FunctionCallResult, FunctionSpec, declare, map_call, validate
+from .names import FunctionNames
+from .pending import Pending, WaitingCall
+from .schema import SchemaError, clean_json_schema, restore_arguments
+
+FunctionMode = Literal["auto", "any", "none"]
+
+
+class TurnError(ValueError):
+    """The caller's input cannot make a valid turn; the message says how to fix it."""
+
+
+class FunctionResult(BaseModel):
+    id: str = Field(description="The id of the call this answers, from function_calls.")
+    name: str = Field(description="The function's name, as in function_calls.")
+    result: Any = Field(description="What the function returned (any JSON).")
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+    stop: list[str] | None = None
+
+
+def user_turn(
+    prompt: str | None, results: Sequence[FunctionResult] = (), pending: Pending | None = None
+) -> Content:
+    """The user's turn: function responses (answering ``pending``) first, then the prompt text."""
+    parts: list[Part] = []
+    if results:
+        assert pending is not None
+        answered = {r.id for r in results}
+        missing = [call_id for call_id in pending.calls if call_id not in answered]
+        if missing:
+            raise TurnError(
+                f"function_results must answer every call of the turn; missing ids: {', '.join(missing)}"
+            )
+        for result in results:
+            waiting = pending.calls[result.id]
+            response = result.result if isinstance(result.result, dict) else {"result": result.result}
+            parts.append(
+                Part(
+                    function_response=FunctionResponse(
+                        name=waiting.wire_name, id=waiting.model_call_id, response=response
+                    )
+                )
+            )
+    if prompt:
+        parts.append(Part(text=prompt))
+    return Content(role="user", parts=parts)
+
+
+def tools_for(
+    functions: Sequence[FunctionSpec], mode: FunctionMode, allowed: Sequence[str] | None
+) -> tuple[list[Tool] | None, ToolConfig | None, FunctionNames]:
+    try:
+        declarations, names = declare(functions)
+    except ValueError as exc:
+        raise TurnError(str(exc)) from exc
+    if allowed and mode != "any":
+        raise TurnError("allowed_functions only applies with function_mode 'any'")
+    if not declarations:
+        if mode != "auto" or allowed:
+            raise TurnError("function_mode and allowed_functions need functions to choose from")
+        return None, None, names
+    unknown = [name for name in allowed or [] if name not in {f.name for f in functions}]
+    if unknown:
+        raise TurnError(f"allowed_functions names functions that were not given: {', '.join(unknown)}")
+    config = None
+    if mode != "auto":
+        config = ToolConfig(
+            function_calling_config=FunctionCallingConfig(
+                mode="ANY" if mode == "any" else "NONE",
+                allowed_function_names=[names.wire(n) for n in allowed] if allowed else None,
+            )
+        )
+    return [Tool(function_declarations=declarations)], config, names
+
+
+def generation_config(
+    sampling: Sampling, response_schema: Mapping[str, Any] | None
+) -> GenerationConfig | None:
+    schema = None
+    if response_schema is not None:
+        try:
+            schema = clean_json_schema(response_schema)
+        except SchemaError as exc:
+            raise TurnError(f"response_schema is not a JSON Schema: {exc}") from exc
+    values = (sampling.temperature, sampling.max_output_tokens, sampling.stop, schema)
+    if all(v is None for v in values):
+        return None
+    return GenerationConfig(
+        temperature=sampling.temperature,
+        max_output_tokens=sampling.max_output_tokens,
+        stop_sequences=sampling.stop or None,
+        response_mime_type="application/json" if schema is not None else None,
+        response_schema=schema,
+    )
+
+
+def build_request(
+    contents: list[Content],
+    *,
+    system: str | None,
+    config: GenerationConfig | None,
+    tools: list[Tool] | None,
+    tool_config: ToolConfig | None,
+) -> GenerateContentRequest:
+    # Unset (None) fields are left out of the wire JSON, so Nones can be passed straight through.
+    return GenerateContentRequest(
+        contents=contents,
+        system_instruction=Content(parts=[Part(text=system)]) if system else None,
+        generation_config=config,
+        tools=tools,
+        tool_config=tool_config,
+    )
+
+
+def answer_text(response: GenerateContentResponse) -> str:
+    """The answer's text, thoughts left out."""
+    if not response.candidates or response.candidates[0].content is None:
+        return ""
+    return "".join(p.text or "" for p in response.candidates[0].content.parts if not p.thought)
+
+
+def function_calls(
+    response: GenerateContentResponse, names: FunctionNames, functions: Sequence[FunctionSpec]
+) -> tuple[list[FunctionCallResult], dict[str, WaitingCall]]:
+    """The model's calls in the caller's terms, and what to remember to send their results back."""
+    content = response.candidates[0].content if response.candidates else None
+    specs = {f.name: f for f in functions}
+    results: list[FunctionCallResult] = []
+    waiting: dict[str, WaitingCall] = {}
+    for part in content.parts if content else []:
+        if part.function_call is None:
+            continue
+        call = map_call(part.function_call, names, specs, fallback_id=f"call_{uuid.uuid4().hex[:24]}")
+        results.append(call)
+        waiting[call.id] = WaitingCall(wire_name=part.function_call.name, model_call_id=part.function_call.id)
+    return results, waiting
+
+
+def structured_data(text: str, schema: Mapping[str, Any]) -> Any:
+    """The JSON answer checked against the caller's own schema; TurnError with the raw text otherwise."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TurnError(
+            f"The model's answer is not valid JSON ({exc.msg} at character {exc.pos}). "
+            f"Raw answer: {text[:2000]}"
+        ) from exc
+    data = restore_arguments(schema, data)
+    errors = validate(schema, data)
+    if errors:
+        raise TurnError(
+            f"The model's JSON does not match response_schema: {'; '.join(errors[:10])}. "
+            f"Raw answer: {text[:2000]}"
+        )
+    return data
