@@ -4,7 +4,8 @@
 
 * **References**: local ``$ref`` (``#/$defs/X``, ``#/definitions/X``, any JSON pointer, ``#``)
   are inlined; keywords beside a ``$ref`` override the target's. A reference already being
-  expanded twice on the way down is cut with a description note instead of looping. Remote
+  expanded twice on the way down is cut instead of looping: that last level keeps the type's
+  own properties except the ones that recurse, and says so in its description. Remote
   references cannot be fetched and become a note. ``$defs`` / ``definitions`` go away.
 * **allOf** is merged into one schema (properties and ``required`` united).
 * **anyOf / oneOf**: a ``null`` branch makes the field nullable; one branch left is merged
@@ -202,11 +203,9 @@ class _Cleaner:
             raise SchemaError(path, "$ref must be a string")
         siblings = {k: v for k, v in node.items() if k != "$ref"}
         name = ref.rsplit("/", 1)[-1] or "the root"
-        if refs.count(ref) >= MAX_REF_EXPANSIONS:
-            note = f"(recursive {name}: nesting deeper than this is not described)"
-            description = siblings.get("description")
-            return {"description": f"{description} {note}" if isinstance(description, str) else note}, False
         target = self.resolve(ref, path)
+        if refs.count(ref) >= MAX_REF_EXPANSIONS:
+            return self._cut(ref, name, target, siblings, path, refs, depth)
         if target is None:
             siblings["description"] = " ".join(
                 filter(None, [siblings.get("description"), f"(see external schema {ref})"])
@@ -216,6 +215,31 @@ class _Cleaner:
         if target is False:
             return {"description": "(no value is accepted here)"}, False
         return self.clean({**base, **siblings}, path, (*refs, ref), depth + 1)
+
+    def _cut(
+        self,
+        ref: str,
+        name: str,
+        target: Mapping[str, Any] | bool | None,
+        siblings: dict[str, Any],
+        path: str,
+        refs: tuple[str, ...],
+        depth: int,
+    ) -> tuple[dict[str, Any], bool]:
+        """The last level of a recursive structure: its own shape without the properties that recurse."""
+        properties = target.get("properties") if isinstance(target, Mapping) else None
+        if not isinstance(target, Mapping) or not isinstance(properties, Mapping):
+            note = f"(recursive {name}: nesting deeper than this is not described)"
+            description = siblings.get("description")
+            return {"description": f"{description} {note}" if isinstance(description, str) else note}, False
+        mentions = json.dumps(ref)
+        kept = {k: v for k, v in properties.items() if mentions not in json.dumps(v)}
+        dropped = [k for k in properties if k not in kept]
+        shallow = {**target, **siblings, "properties": kept}
+        if dropped:
+            note = f"(recursive {name}: {', '.join(dropped)} not described at this depth)"
+            shallow["description"] = " ".join(filter(None, [shallow.get("description"), note]))
+        return self.clean(shallow, path, (*refs, ref), depth + 1)
 
     def _merge_all_of(
         self, node: Mapping[str, Any], path: str, refs: tuple[str, ...], depth: int

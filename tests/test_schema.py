@@ -40,11 +40,16 @@ RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"type": "object", "properties": {"a": {"type": "string", "description": "mine"}}},
     ),
     (
-        "recursion is cut with a note",
+        "recursion is cut: the last level keeps the type's own non-recursive properties",
         {
             "type": "object",
             "properties": {"n": {"$ref": "#/$defs/N"}},
-            "$defs": {"N": {"type": "object", "properties": {"next": {"$ref": "#/$defs/N"}}}},
+            "$defs": {
+                "N": {
+                    "type": "object",
+                    "properties": {"next": {"$ref": "#/$defs/N"}, "v": {"type": "integer"}},
+                }
+            },
         },
         {
             "type": "object",
@@ -56,10 +61,14 @@ RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
                             "type": "object",
                             "properties": {
                                 "next": {
-                                    "description": "(recursive N: nesting deeper than this is not described)"
-                                }
+                                    "type": "object",
+                                    "properties": {"v": {"type": "integer"}},
+                                    "description": "(recursive N: next not described at this depth)",
+                                },
+                                "v": {"type": "integer"},
                             },
-                        }
+                        },
+                        "v": {"type": "integer"},
                     },
                 }
             },

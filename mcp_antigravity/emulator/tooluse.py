@@ -10,7 +10,7 @@
   ``"example"`` unless the description asks for something else (``one of: ...``,
   ``must be ...``, a lower bound, ``at least N characters``, a ``format``, or "a JSON object
   written as a string"); integers are 1 and numbers 1.5 unless bounded; booleans ``true``;
-  arrays hold one item; ``anyOf`` takes its first branch.
+  arrays hold one item, or as many as ``at least N items`` asks; ``anyOf`` takes its first branch.
 * **Function results**: a last user turn of ``functionResponse`` parts is answered with
   ``Function results: <name> -> <response JSON>; ...``.
 * **Structured output**: with ``responseSchema``, the answer is JSON generated from it the same
@@ -120,7 +120,8 @@ def value_for(schema: dict[str, Any] | None, depth: int) -> Any:
             if name in required or not sub.get("nullable")
         }
     if kind == "ARRAY":
-        return [value_for(schema.get("items"), depth + 1)]
+        count = re.search(r"at least (\d+) items", description)
+        return [value_for(schema.get("items"), depth + 1)] * max(int(count.group(1)) if count else 1, 1)
     if schema.get("enum"):
         return schema["enum"][0]
     hinted = _from_description(description, kind)
