@@ -2,8 +2,8 @@
 
 :func:`clean_json_schema` is pure and idempotent. Rule by rule:
 
-* **References**: local ``$ref`` (``#/$defs/X``, ``#/definitions/X``, any JSON pointer, ``#``)
-  are inlined; keywords beside a ``$ref`` override the target's. A reference already being
+* **References**: local ``$ref`` (``#/$defs/X``, ``#/definitions/X``, any JSON pointer, ``#``,
+  ``#name`` anchors) are inlined; keywords beside a ``$ref`` override the target's. A reference already being
   expanded twice on the way down is cut instead of looping: that last level keeps the type's
   own properties except the ones that recurse, and says so in its description. Remote
   references cannot be fetched and become a note. ``$defs`` / ``definitions`` go away.
@@ -160,6 +160,8 @@ class _Cleaner:
         """The schema ``ref`` points at; ``None`` for references outside this document."""
         if not ref.startswith("#"):
             return None
+        if len(ref) > 1 and not ref.startswith("#/"):
+            return self._anchor(ref[1:], path)
         target: Any = self.root
         for token in filter(None, unquote(ref[1:]).split("/")):
             token = token.replace("~1", "/").replace("~0", "~")
@@ -172,6 +174,19 @@ class _Cleaner:
         if not isinstance(target, Mapping | bool):
             raise SchemaError(path, f"$ref {ref!r} points at {_kind(target)}, not a schema")
         return target
+
+    def _anchor(self, name: str, path: str) -> Mapping[str, Any]:
+        """The subschema named ``name`` by ``$anchor`` (or by a draft-07 ``$id: "#name"``)."""
+        stack: list[Any] = [self.root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Mapping):
+                if node.get("$anchor") == name or node.get("$id") == f"#{name}":
+                    return node
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        raise SchemaError(path, f"$ref '#{name}' names no $anchor in this schema")
 
     # ------------------------------------------------------------------ one node
 

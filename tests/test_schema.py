@@ -31,6 +31,15 @@ RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"type": "object", "properties": {"a": S, "b": S}},
     ),
     (
+        "anchors resolve",
+        {
+            "type": "object",
+            "properties": {"a": {"$ref": "#node"}, "b": {"$ref": "#old"}},
+            "$defs": {"n": {"$anchor": "node", "type": "string"}, "o": {"$id": "#old", "type": "integer"}},
+        },
+        {"type": "object", "properties": {"a": S, "b": {"type": "integer"}}},
+    ),
+    (
         "keywords beside $ref override the target",
         {
             "type": "object",
