@@ -13,8 +13,9 @@ import referencing.exceptions
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from .antigravity.wire import FunctionCall, FunctionDeclaration
+from .arguments import restore_arguments
 from .names import FunctionNames
-from .schema import SchemaError, clean_json_schema, restore_arguments
+from .schema import SchemaError, clean_json_schema
 
 
 class FunctionSpec(BaseModel):

@@ -16,13 +16,13 @@
   ``anyOf`` of one branch per type, each with the keywords that apply to it; ``null`` alone
   becomes a nullable untyped node.
 * **Nullable fields leave required**: a property whose schema allows ``null`` is marked
-  ``nullable`` and removed from its parent's ``required`` (:func:`restore_arguments` puts
-  ``null`` back when the caller's schema requires the key).
+  ``nullable`` and removed from its parent's ``required`` (``arguments.restore_arguments``
+  puts ``null`` back when the caller's schema requires the key).
 * **const / enum**: ``const`` becomes a one-value ``enum``. The upstream's ``enum`` holds
   strings only, so an enum with other values keeps its type and lists the values as a hint.
 * **Objects** keep ``properties`` and a ``required`` that names only existing properties.
   An object without properties cannot be described upstream: below the root it becomes a
-  string holding JSON (decoded again by :func:`restore_arguments`); at the root it stays
+  string holding JSON (decoded again by ``arguments.restore_arguments``); at the root it stays
   ``{"type": "object"}``, which callers send as "no parameters".
 * **Arrays** without ``items`` get ``items: {"type": "string"}``; tuple forms
   (``prefixItems``, ``items: [...]``) become an ``anyOf`` of their item schemas.
@@ -148,6 +148,19 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         else:
             merged.setdefault(key, value)
     return merged
+
+
+def resolve_reference(root: Mapping[str, Any] | bool, ref: str) -> Mapping[str, Any] | bool | None:
+    """The subschema a local ``$ref`` names in ``root``; ``None`` for remote references.
+
+    Raises :class:`SchemaError` when the reference points nowhere.
+    """
+    return _Cleaner(root).resolve(ref, "$")
+
+
+def is_null_schema(node: object) -> bool:
+    """Whether ``node`` admits nothing but ``null``."""
+    return _is_null_schema(node)
 
 
 class _Cleaner:
@@ -530,71 +543,3 @@ def _echoes_name(title: str, path: str) -> bool:
     """A generated title (pydantic's "Street" for ``street``) says nothing a description should repeat."""
     name = path.rsplit(".properties.", 1)[-1] if ".properties." in path else ""
     return title.replace(" ", "").replace("_", "").lower() == name.replace("_", "").replace("-", "").lower()
-
-
-def restore_arguments(schema: Mapping[str, Any] | bool, args: Any) -> Any:
-    """Undo what cleaning did to values: decode objects sent as JSON strings, and give back
-    ``null`` for keys the caller's schema requires but the model could leave out."""
-    return _restore(schema, args, _Cleaner(schema), 0)
-
-
-def _restore(schema: Mapping[str, Any] | bool, value: Any, cleaner: _Cleaner, depth: int) -> Any:
-    if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
-        return value
-    if isinstance(schema.get("$ref"), str):
-        try:
-            target = cleaner.resolve(schema["$ref"], "$")
-        except SchemaError:
-            return value
-        merged = {
-            **(target if isinstance(target, Mapping) else {}),
-            **{k: v for k, v in schema.items() if k != "$ref"},
-        }
-        return _restore(merged, value, cleaner, depth + 1)
-    for key in ("allOf", "anyOf", "oneOf"):
-        for branch in schema.get(key, []) if isinstance(schema.get(key), list) else []:
-            if isinstance(branch, Mapping) and not _is_null_schema(branch):
-                value = _restore(branch, value, cleaner, depth + 1)
-    kinds = schema.get("type")
-    kinds = kinds if isinstance(kinds, list) else [kinds]
-    properties = schema.get("properties")
-    if "object" in kinds and isinstance(value, str) and not properties:
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            return value
-        return decoded if isinstance(decoded, dict) else value
-    if isinstance(value, dict) and isinstance(properties, Mapping):
-        restored = {
-            k: _restore(properties[k], v, cleaner, depth + 1) if k in properties else v
-            for k, v in value.items()
-        }
-        for name in schema.get("required", []) if isinstance(schema.get("required"), list) else []:
-            if name not in restored and name in properties and _allows_null(properties[name], cleaner):
-                restored[name] = None
-        return restored
-    items = schema.get("items")
-    if isinstance(value, list) and isinstance(items, Mapping):
-        return [_restore(items, v, cleaner, depth + 1) for v in value]
-    return value
-
-
-def _allows_null(schema: object, cleaner: _Cleaner) -> bool:
-    if not isinstance(schema, Mapping):
-        return schema is True
-    if isinstance(schema.get("$ref"), str):
-        try:
-            target = cleaner.resolve(schema["$ref"], "$")
-        except SchemaError:
-            return False
-        return _allows_null(target, cleaner)
-    kind = schema.get("type")
-    if kind == "null" or (isinstance(kind, list) and "null" in kind) or schema.get("nullable") is True:
-        return True
-    if None in (schema.get("enum") or []) or ("const" in schema and schema["const"] is None):
-        return True
-    return any(
-        _is_null_schema(b) or _allows_null(b, cleaner)
-        for key in ("anyOf", "oneOf")
-        for b in (schema.get(key) or [])
-    )

@@ -21,10 +21,11 @@ from .antigravity.wire import (
     Tool,
     ToolConfig,
 )
+from .arguments import restore_arguments
 from .functions import FunctionCallResult, FunctionSpec, declare, map_call, validate
 from .names import FunctionNames
 from .pending import Pending, WaitingCall
-from .schema import SchemaError, clean_json_schema, restore_arguments
+from .schema import SchemaError, clean_json_schema
 
 FunctionMode = Literal["auto", "any", "none"]
 
