@@ -31,6 +31,7 @@ from .rpc import (
     bad_request,
     unauthenticated,
 )
+from .signatures import Signer, check_history
 from .validation import CheckedRequest, check_envelope
 
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
@@ -59,6 +60,8 @@ class EmulatorConfig:
     onboard_polls: int = 1
     """onboardUser answers "not done yet" this many times before it completes."""
     chunk_words: int = 4
+    signing_key: str = "emulator-signing-key"
+    """Key of the HMAC in thought signatures; keep it to keep old signatures valid."""
     faults: list[Fault] = field(default_factory=list)
     log_size: int = 1000
 
@@ -98,6 +101,7 @@ class Emulator:
         self._onboarded = not self.config.onboarding
         self._onboard_calls = 0
         self._ids = itertools.count(1)
+        self.signer = Signer(self.config.signing_key)
         self._methods: dict[str, Callable[[Request, dict[str, Any]], Awaitable[Response]]] = {
             "generateContent": self._generate,
             "streamGenerateContent": self._stream,
@@ -169,6 +173,7 @@ class Emulator:
         """Version check, strict validation, then the fault (if any) this request meets."""
         self._check_client_version(request)
         checked = check_envelope(record["body"], self.config.accepted_projects)
+        check_history(checked.request, checked.model, self.signer)
         header = request.headers.get(FAULT_HEADER)
         try:
             fault = parse_fault(header) if header else self.faults.draw(checked.model.id)
@@ -192,7 +197,7 @@ class Emulator:
         if fault is not None and fault.kind == "stream_error":
             raise fault.error(checked.model.id)
         trace = record["trace"]
-        body = unary_body(reply_to(checked.request, checked.model, request_id), trace)
+        body = unary_body(reply_to(checked.request, checked.model, request_id), trace, self.signer)
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if fault is not None and fault.kind == "cut":
             return _CutResponse(json.dumps(body).encode(), media_type="application/json", headers=headers)
@@ -203,7 +208,7 @@ class Emulator:
         await self._before_reply(request, checked, fault)
         trace = record["trace"]
         bodies = stream_bodies(
-            reply_to(checked.request, checked.model, request_id), trace, self.config.chunk_words
+            reply_to(checked.request, checked.model, request_id), trace, self.config.chunk_words, self.signer
         )
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if request.query_params.get("alt") != "sse":

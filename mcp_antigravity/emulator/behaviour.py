@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import EmulatedModel
+from .signatures import Signer, sign_parts
 from .tooluse import function_call_parts, function_results_text, functions_to_call, structured_answer
 
 _WORD = re.compile(r"\S+")
@@ -159,22 +160,37 @@ def _answer_parts(reply: Reply) -> list[dict[str, Any]]:
     return [{"text": reply.answer}] if reply.answer or not reply.calls else []
 
 
-def unary_body(reply: Reply, trace: str) -> dict[str, Any]:
+def unary_body(reply: Reply, trace: str, signer: Signer | None = None) -> dict[str, Any]:
     parts = [*_thought_parts(reply), *_answer_parts(reply), *reply.calls]
+    if signer is not None:
+        parts = sign_parts(parts, reply.model, signer, streamed=False)
     return {"response": _response(reply, parts, last=True), "traceId": trace}
 
 
-def stream_bodies(reply: Reply, trace: str, chunk_words: int) -> list[dict[str, Any]]:
+def stream_bodies(
+    reply: Reply, trace: str, chunk_words: int, signer: Signer | None = None
+) -> list[dict[str, Any]]:
     pieces = _PIECE.findall(reply.answer) or [""]
     pieces[-1] += reply.answer[len("".join(pieces)) :]  # trailing white space belongs to the last piece
     texts = ["".join(pieces[i : i + chunk_words]) for i in range(0, len(pieces), chunk_words)]
+    thoughts, calls = _thought_parts(reply), list(reply.calls)
+    tail: list[dict[str, Any]] = []
+    if signer is not None:
+        # Sign whole parts, then split: thoughts and calls travel whole; an answer's signature
+        # comes as its own empty text part at the end.
+        signed = sign_parts([*thoughts, *_answer_parts(reply), *calls], reply.model, signer, streamed=True)
+        thoughts = [p for p in signed if p.get("thought")]
+        calls = [p for p in signed if "functionCall" in p]
+        tail = [p for p in signed if p.get("text") == "" and "thoughtSignature" in p]
     groups: list[list[dict[str, Any]]] = []
-    if _thought_parts(reply):
-        groups.append(_thought_parts(reply))
+    if thoughts:
+        groups.append(thoughts)
     if _answer_parts(reply):
         groups.extend([{"text": text}] for text in texts)
-    if reply.calls:
-        groups.append(list(reply.calls))
+    if calls:
+        groups.append(calls)
+    if tail:
+        groups.append(tail)
     return [
         {"response": _response(reply, parts, last=i == len(groups) - 1), "traceId": trace}
         for i, parts in enumerate(groups)
