@@ -1,0 +1,86 @@
+"""``thinking`` and ``include_thoughts`` → the upstream's thinkingConfig, per model family (pure).
+
+* ``off``: Gemini 2.5 budget 0; Gemini 3 flash level ``minimal``; models that cannot stop
+  thinking (Claude ``*-thinking``, Gemini 2.5 Pro, Gemini 3 Pro) say so.
+* ``low`` / ``medium`` / ``high``: a level on Gemini 3 (only the levels that model accepts);
+  a budget of 2048 / 8192 / 24576 tokens on budget models.
+* a number: a token budget on budget models; on Gemini 3, the nearest level it accepts.
+* Budget models need ``maxOutputTokens`` above the budget: the request asks for the budget
+  plus ``max_output_tokens`` (8192 when not given), so the answer keeps its own room.
+* Claude budgets are at least 1024 tokens.
+* ``thinkingBudget`` and ``thinkingLevel`` are never sent together.
+* Models that do not think take neither option.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .antigravity.wire import ThinkingConfig
+from .catalog import ModelInfo
+
+ThinkingLevel = Literal["off", "low", "medium", "high"]
+BUDGETS = {"low": 2048, "medium": 8192, "high": 24576}
+DEFAULT_ANSWER_TOKENS = 8192
+_LEVEL_ORDER = ("minimal", "low", "medium", "high")
+_LEVEL_CEILINGS = ((512, "minimal"), (4096, "low"), (16384, "medium"))
+
+
+class ThinkingError(ValueError):
+    """The model cannot think that way; the message says what it accepts."""
+
+
+def _level_for_budget(budget: int) -> str:
+    return next((level for ceiling, level in _LEVEL_CEILINGS if budget <= ceiling), "high")
+
+
+def _nearest(level: str, accepted: tuple[str, ...]) -> str:
+    wanted = _LEVEL_ORDER.index(level)
+    return min(accepted, key=lambda a: (abs(_LEVEL_ORDER.index(a) - wanted), -_LEVEL_ORDER.index(a)))
+
+
+def thinking_config(
+    model: ModelInfo,
+    thinking: ThinkingLevel | int | None,
+    include_thoughts: bool,
+    max_output_tokens: int | None,
+) -> tuple[ThinkingConfig | None, int | None]:
+    """The thinkingConfig to send (or None) and the maxOutputTokens to send with it."""
+    if model.thinking == "none":
+        if thinking not in (None, "off") or include_thoughts:
+            raise ThinkingError(
+                f"Model {model.id} does not think, so thinking and include_thoughts do not apply"
+                + (f"; use {model.id}-thinking" if model.family == "claude" else "")
+                + "."
+            )
+        return None, max_output_tokens
+    include = True if include_thoughts else None
+    if thinking is None:
+        return (ThinkingConfig(include_thoughts=True) if include_thoughts else None), max_output_tokens
+    if thinking == "off" and not model.can_disable_thinking:
+        raise ThinkingError(f"Model {model.id} always thinks; choose low, medium, high or a budget.")
+    if model.thinking == "level":
+        if thinking == "off":
+            if "minimal" not in model.levels:
+                raise ThinkingError(
+                    f"Model {model.id} always thinks; its levels are {', '.join(model.levels)}."
+                )
+            level = "minimal"
+        elif isinstance(thinking, int):
+            level = _nearest(_level_for_budget(thinking), model.levels)
+        elif thinking in model.levels:
+            level = thinking
+        else:
+            raise ThinkingError(
+                f"Model {model.id} takes thinking {' or '.join(model.levels)}, not {thinking}."
+            )
+        return ThinkingConfig(thinking_level=level, include_thoughts=include), max_output_tokens
+    budget = 0 if thinking == "off" else thinking if isinstance(thinking, int) else BUDGETS[thinking]
+    if budget == 0:
+        return ThinkingConfig(thinking_budget=0), max_output_tokens
+    if model.family == "claude" and budget < 1024:
+        raise ThinkingError(f"Model {model.id} takes a thinking budget of at least 1024 tokens.")
+    return (
+        ThinkingConfig(thinking_budget=budget, include_thoughts=include),
+        budget + (max_output_tokens or DEFAULT_ANSWER_TOKENS),
+    )
