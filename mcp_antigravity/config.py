@@ -106,6 +106,26 @@ class Settings(BaseSettings):
     onboard_poll_attempts: int = Field(default=10, ge=1, le=100)
     onboard_poll_interval: float = Field(default=5.0, ge=0)
 
+    # --- sessions -------------------------------------------------------------------------
+    data_dir: Path | None = Field(
+        default=None, description="Where sessions are stored; default: the platform's user data directory."
+    )
+    session_max_count: int = Field(
+        default=200, ge=1, description="Sessions kept; the least recently used go."
+    )
+    session_max_age_days: float = Field(
+        default=30.0, gt=0, description="Sessions unused this long are deleted."
+    )
+    session_max_turns: int = Field(
+        default=200, ge=2, description="Turns kept per session; the oldest go first."
+    )
+    signature_cache_size: int = Field(
+        default=5000, ge=0, description="Thought signatures kept, all sessions."
+    )
+    signature_ttl_hours: float = Field(
+        default=168.0, gt=0, description="Thought signatures older than this are not sent."
+    )
+
     # --- server ---------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
@@ -147,6 +167,10 @@ class Settings(BaseSettings):
     @property
     def effective_user_agent(self) -> str:
         return self.user_agent or f"antigravity/{self.client_version} {_platform_tag()}"
+
+    @property
+    def sessions_path(self) -> Path:
+        return (self.data_dir or Path(platformdirs.user_data_dir(APP_NAME))) / "sessions.sqlite3"
 
     @property
     def effective_discovery_endpoints(self) -> list[str]:

@@ -13,7 +13,8 @@ import httpx2
 
 from .antigravity import AntigravityClient, open_http_client
 from .config import Settings
-from .pending import PendingCalls
+from .sessions import Sessions
+from .store import Limits
 
 
 class Runtime:
@@ -22,7 +23,16 @@ class Runtime:
         self._users = 0
         self._http: httpx2.AsyncClient | None = None
         self._client: AntigravityClient | None = None
-        self.pending = PendingCalls()
+        self.sessions = Sessions(
+            settings.sessions_path,
+            Limits(
+                max_sessions=settings.session_max_count,
+                max_age=settings.session_max_age_days * 86400,
+                max_turns=settings.session_max_turns,
+                max_signatures=settings.signature_cache_size,
+                signature_ttl=settings.signature_ttl_hours * 3600,
+            ),
+        )
 
     @property
     def client(self) -> AntigravityClient:
@@ -32,6 +42,7 @@ class Runtime:
 
     async def __aenter__(self) -> Runtime:
         if self._users == 0:
+            await self.sessions.open()
             self._http = open_http_client(self.settings)
             self._client = AntigravityClient(self.settings, self._http)
         self._users += 1
@@ -44,3 +55,4 @@ class Runtime:
         if self._users == 0 and self._http is not None:
             http, self._http, self._client = self._http, None, None
             await http.aclose()
+            await self.sessions.close()

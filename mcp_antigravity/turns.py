@@ -18,13 +18,13 @@ from .antigravity.wire import (
     GenerateContentResponse,
     GenerationConfig,
     Part,
+    ThinkingConfig,
     Tool,
     ToolConfig,
 )
 from .arguments import restore_arguments
 from .functions import FunctionCallResult, FunctionSpec, declare, map_call, validate
 from .names import FunctionNames
-from .pending import Pending, WaitingCall
 from .schema import SchemaError, clean_json_schema
 
 FunctionMode = Literal["auto", "any", "none"]
@@ -32,6 +32,16 @@ FunctionMode = Literal["auto", "any", "none"]
 
 class TurnError(ValueError):
     """The caller's input cannot make a valid turn; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class WaitingCall:
+    """A call the model made that still waits for the caller's result."""
+
+    wire_name: str
+    """The name the model used."""
+    model_call_id: str | None
+    """The id the model gave the call, sent back with the result (``None`` when it gave none)."""
 
 
 class FunctionResult(BaseModel):
@@ -48,28 +58,29 @@ class Sampling:
 
 
 def user_turn(
-    prompt: str | None, results: Sequence[FunctionResult] = (), pending: Pending | None = None
+    prompt: str | None,
+    results: Sequence[FunctionResult] = (),
+    waiting_calls: Mapping[str, WaitingCall] | None = None,
 ) -> Content:
-    """The user's turn: function responses (answering ``pending``) first, then the prompt text."""
+    """The user's turn: function responses (answering ``waiting_calls``) first, then the prompt text."""
     parts: list[Part] = []
+    waiting_calls = waiting_calls or {}
     if results:
-        assert pending is not None
-        answered = {r.id for r in results}
-        missing = [call_id for call_id in pending.calls if call_id not in answered]
+        unknown = [r.id for r in results if r.id not in waiting_calls]
+        if unknown:
+            raise TurnError(
+                f"function_results answer calls this conversation is not waiting for: {', '.join(unknown)}"
+            )
+        missing = [call_id for call_id in waiting_calls if call_id not in {r.id for r in results}]
         if missing:
             raise TurnError(
                 f"function_results must answer every call of the turn; missing ids: {', '.join(missing)}"
             )
         for result in results:
-            waiting = pending.calls[result.id]
+            waiting = waiting_calls[result.id]
             response = result.result if isinstance(result.result, dict) else {"result": result.result}
-            parts.append(
-                Part(
-                    function_response=FunctionResponse(
-                        name=waiting.wire_name, id=waiting.model_call_id, response=response
-                    )
-                )
-            )
+            call = FunctionResponse(name=waiting.wire_name, id=waiting.model_call_id, response=response)
+            parts.append(Part(function_response=call))
     if prompt:
         parts.append(Part(text=prompt))
     return Content(role="user", parts=parts)
@@ -103,7 +114,7 @@ def tools_for(
 
 
 def generation_config(
-    sampling: Sampling, response_schema: Mapping[str, Any] | None
+    sampling: Sampling, response_schema: Mapping[str, Any] | None, thinking: ThinkingConfig | None = None
 ) -> GenerationConfig | None:
     schema = None
     if response_schema is not None:
@@ -111,8 +122,9 @@ def generation_config(
             schema = clean_json_schema(response_schema)
         except SchemaError as exc:
             raise TurnError(f"response_schema is not a JSON Schema: {exc}") from exc
-    values = (sampling.temperature, sampling.max_output_tokens, sampling.stop, schema)
-    if all(v is None for v in values):
+    if all(
+        v is None for v in (sampling.temperature, sampling.max_output_tokens, sampling.stop, schema, thinking)
+    ):
         return None
     return GenerationConfig(
         temperature=sampling.temperature,
@@ -120,6 +132,7 @@ def generation_config(
         stop_sequences=sampling.stop or None,
         response_mime_type="application/json" if schema is not None else None,
         response_schema=schema,
+        thinking_config=thinking,
     )
 
 

@@ -64,6 +64,10 @@ async def test_tool_is_listed_with_schema_and_annotations(mcp_client: Client) ->
         "allowed_functions",
         "function_results",
         "response_schema",
+        "session_id",
+        "reset",
+        "thinking",
+        "include_thoughts",
     }
     assert chat.output_schema is not None and "usage" in chat.output_schema["properties"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
@@ -12,16 +14,20 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ..antigravity import AntigravityError
-from ..antigravity.wire import Content, GenerateContentResponse
+from ..antigravity import AntigravityError, BadRequestError
+from ..antigravity.wire import Content, GenerateContentRequest, GenerateContentResponse
+from ..catalog import model_info
 from ..functions import FunctionCallResult, FunctionSpec
-from ..pending import Pending
 from ..runtime import Runtime
+from ..sessions import UnknownSession
+from ..store import StoredSession
+from ..thinking import ThinkingError, ThinkingLevel, thinking_config
 from ..turns import (
     FunctionMode,
     FunctionResult,
     Sampling,
     TurnError,
+    WaitingCall,
     answer_text,
     build_request,
     function_calls,
@@ -58,6 +64,12 @@ class ChatResult(BaseModel):
         description="Calls the model asks for, under your own function names; answer with function_results.",
     )
     data: Any = Field(default=None, description="The answer parsed and validated against response_schema.")
+    session_id: str = Field(description="Pass it back to continue this conversation.")
+    thoughts: list[str] | None = Field(default=None, description="Thought summaries, with include_thoughts.")
+    history_repaired: bool | None = Field(
+        default=None,
+        description="True when stored thought signatures were refused and the turn retried without.",
+    )
 
 
 def _usage(response: GenerateContentResponse) -> Usage:
@@ -90,12 +102,15 @@ def _check_answered(response: GenerateContentResponse, model: str, has_calls: bo
     return finish
 
 
-def _call_summary(calls: list[FunctionCallResult]) -> str:
+def _call_summary(calls: list[FunctionCallResult], session_id: str) -> str:
     lines = ["The model asks to call:"]
     for call in calls:
         note = "" if call.valid else f"  [arguments do not match the schema: {'; '.join(call.errors)}]"
         lines.append(f"- {call.name}({json.dumps(call.args, ensure_ascii=False)}) id={call.id}{note}")
-    lines.append("Run them, then call chat again with function_results: [{id, name, result}, ...].")
+    lines.append(
+        f"Run them, then call chat again with session_id {session_id!r} and function_results: "
+        "[{id, name, result}, ...]."
+    )
     return "\n".join(lines)
 
 
@@ -103,22 +118,37 @@ async def chat(
     ctx: Context[Runtime],
     prompt: Annotated[
         str | None,
-        Field(min_length=1, description="What to ask. Optional only when sending function_results."),
+        Field(min_length=1, description="What to ask. Optional when sending function_results or reset."),
     ] = None,
-    model: Annotated[str | None, Field(description="Model id; default: the server's default model.")] = None,
-    system: Annotated[str | None, Field(description="System instruction for the model.")] = None,
+    session_id: Annotated[
+        str | None,
+        Field(description="Continue this conversation (from an earlier result); omit to start a new one."),
+    ] = None,
+    reset: Annotated[bool, Field(description="Clear the session's history first (with session_id).")] = False,
+    model: Annotated[
+        str | None, Field(description="Model id; default: the session's model, else the server's default.")
+    ] = None,
+    system: Annotated[str | None, Field(description="System instruction; kept for the session.")] = None,
     temperature: Annotated[float | None, Field(ge=0, le=2, description="Sampling temperature, 0-2.")] = None,
     max_output_tokens: Annotated[int | None, Field(ge=1, description="Longest answer, in tokens.")] = None,
     stop: Annotated[
         list[Annotated[str, Field(min_length=1)]] | None,
         Field(max_length=5, description="Up to 5 sequences that end the answer."),
     ] = None,
+    thinking: Annotated[
+        ThinkingLevel | Annotated[int, Field(ge=0, le=65536)] | None,
+        Field(description="How much the model thinks first: off, low, medium, high, or a token budget."),
+    ] = None,
+    include_thoughts: Annotated[
+        bool,
+        Field(description="Return the model's thought summaries in thoughts (never in the answer text)."),
+    ] = False,
     functions: Annotated[
         list[FunctionSpec] | None,
         Field(
             max_length=128,
-            description="Functions the model may call: {name, description, parameters}, or MCP "
-            "tools exactly as tools/list gives them ({name, description, inputSchema}).",
+            description="Functions the model may call: {name, description, parameters}, or MCP tools exactly as "
+            "tools/list gives them ({name, description, inputSchema}). Kept for the session.",
         ),
     ] = None,
     function_mode: Annotated[
@@ -142,41 +172,169 @@ async def chat(
 ) -> Annotated[CallToolResult, ChatResult]:
     """Ask a Claude, Gemini or GPT-OSS model through Antigravity and return its answer.
 
-    Give it functions (or your MCP tools as listed) and it may answer with function_calls under
-    your own names, arguments checked against your own schemas; send their results back with
-    function_results. Give it response_schema and the answer comes back as validated JSON in data.
-    The answer streams; clients that send a progress token get a notification per chunk.
+    Every answer belongs to a session (its id comes back as session_id): pass session_id to
+    continue the conversation, which the server keeps across restarts. Give it functions (or
+    your MCP tools as listed) and it may answer with function_calls under your own names,
+    arguments checked against your own schemas; send their results back with function_results.
+    Give it response_schema and the answer comes back as validated JSON in data. thinking sets
+    how much the model thinks; include_thoughts returns its thought summaries. The answer
+    streams; clients that send a progress token get a notification per chunk.
     """
     runtime = ctx.request_context.lifespan_context
-    pending: Pending | None = None
-    contents: list[Content] = []
-    if function_results:
-        try:
-            pending = runtime.pending.find([r.id for r in function_results])
-        except KeyError as exc:
+    if function_results and session_id is None:
+        session_id = await runtime.sessions.session_for_call(function_results[0].id)
+        if session_id is None:
             raise ToolError(
-                f"Unknown function call id {exc.args[0]!r}: the turn that asked for it is gone (it "
-                "expired, or the server restarted). Ask again with the prompt."
-            ) from None
-        except ValueError as exc:
-            raise ToolError(str(exc)) from None
-        contents = list(pending.contents)
-        functions = functions if functions is not None else pending.functions
-        model = model or pending.model
-        system = system if system is not None else pending.system
-    elif prompt is None:
+                f"Unknown function call id {function_results[0].id!r}: the turn that asked for it is "
+                "gone (its session expired or was reset). Ask again with the prompt."
+            )
+    if prompt is None and not function_results and not reset:
         raise ToolError("Give a prompt (or function_results answering the previous function calls).")
-    model_id = model or runtime.settings.default_model
-    specs = functions or []
+    ask = Ask(
+        prompt,
+        model,
+        system,
+        Sampling(temperature, max_output_tokens, stop),
+        thinking,
+        include_thoughts,
+        functions,
+        function_mode,
+        allowed_functions,
+        function_results or [],
+        response_schema,
+    )
     try:
-        turn = user_turn(prompt, function_results or [], pending)
-        tools, tool_config, names = tools_for(specs, function_mode, allowed_functions)
-        config = generation_config(Sampling(temperature, max_output_tokens, stop), response_schema)
-    except TurnError as exc:
-        raise ToolError(str(exc)) from None
-    contents.append(turn)
-    request = build_request(contents, system=system, config=config, tools=tools, tool_config=tool_config)
+        async with runtime.sessions.hold(session_id) as session:
+            if reset:
+                await runtime.sessions.reset(session)
+                if prompt is None and not function_results:
+                    return _cleared(session.id)
+            return await _take_turn(ctx, runtime, session, ask)
+    except UnknownSession:
+        raise ToolError(
+            f"Unknown session {session_id!r}: it expired, was deleted, or never existed. Omit "
+            "session_id to start a new conversation."
+        ) from None
 
+
+@dataclass(frozen=True)
+class Ask:
+    """One chat call's arguments, as the turn logic needs them."""
+
+    prompt: str | None
+    model: str | None
+    system: str | None
+    sampling: Sampling
+    thinking: ThinkingLevel | int | None
+    include_thoughts: bool
+    functions: list[FunctionSpec] | None
+    function_mode: FunctionMode
+    allowed_functions: list[str] | None
+    function_results: list[FunctionResult]
+    response_schema: dict[str, Any] | None
+
+
+def _cleared(session_id: str) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=f"Session {session_id} is cleared.")],
+        structured_content={"session_id": session_id, "text": ""},
+    )
+
+
+async def _take_turn(
+    ctx: Context[Runtime], runtime: Runtime, session: StoredSession, ask: Ask
+) -> CallToolResult:
+    model_id = ask.model or session.model or runtime.settings.default_model
+    info = model_info(model_id)
+    specs = (
+        ask.functions
+        if ask.functions is not None
+        else [FunctionSpec.model_validate(f) for f in session.functions]
+    )
+    system = ask.system if ask.system is not None else session.system
+    waiting = {call_id: WaitingCall(**call) for call_id, call in session.waiting.items()}
+    if waiting and not ask.function_results:
+        raise ToolError(
+            f"Session {session.id} waits for the results of calls {', '.join(waiting)}: send "
+            "function_results, or reset=true to start over."
+        )
+    try:
+        turn = user_turn(ask.prompt, ask.function_results, waiting)
+        tools, tool_config, names = tools_for(specs, ask.function_mode, ask.allowed_functions)
+        thinking, max_output = thinking_config(
+            info, ask.thinking, ask.include_thoughts, ask.sampling.max_output_tokens
+        )
+        config = generation_config(
+            replace(ask.sampling, max_output_tokens=max_output), ask.response_schema, thinking
+        )
+    except (TurnError, ThinkingError) as exc:
+        raise ToolError(str(exc)) from None
+
+    def request_for(repair: bool) -> GenerateContentRequest:
+        history = runtime.sessions.contents_for(session, info, repair=repair)
+        return build_request(
+            [*history, turn], system=system, config=config, tools=tools, tool_config=tool_config
+        )
+
+    response, trace_id, repaired = await _ask_upstream(ctx, runtime, model_id, request_for)
+    calls, new_waiting = function_calls(response, names, specs)
+    finish = _check_answered(response, model_id, bool(calls))
+    text = answer_text(response)
+    data = None
+    if ask.response_schema is not None and not calls:
+        try:
+            data = structured_data(text, ask.response_schema)
+        except TurnError as exc:
+            raise ToolError(str(exc)) from None
+
+    answer = response.candidates[0].content or Content(role="model")
+    session.system = system
+    session.functions = [spec.model_dump(exclude_none=True) for spec in specs]
+    session.waiting = {call_id: asdict(call) for call_id, call in new_waiting.items()}
+    await runtime.sessions.commit(session, turn, answer, model_id)
+
+    thoughts = [p.text for p in answer.parts if p.thought and p.text] if ask.include_thoughts else None
+    result = ChatResult(
+        text=text,
+        model=model_id,
+        model_version=response.model_version,
+        finish_reason=finish,
+        usage=_usage(response),
+        response_id=response.response_id,
+        trace_id=trace_id,
+        session_id=session.id,
+        function_calls=calls or None,
+        data=data,
+        thoughts=thoughts,
+        history_repaired=repaired or None,
+    )
+    content: list[ContentBlock] = []
+    if text:
+        content.append(TextContent(type="text", text=text))
+    if calls:
+        content.append(TextContent(type="text", text=_call_summary(calls, session.id)))
+    if finish == "MAX_TOKENS":
+        content.append(TextContent(type="text", text="[The answer was cut at max_output_tokens.]"))
+    if repaired:
+        content.append(
+            TextContent(
+                type="text",
+                text="[The upstream refused the stored thought signatures; the "
+                "turn was retried without them.]",
+            )
+        )
+    return CallToolResult(
+        content=content, structured_content=result.model_dump(mode="json", exclude_none=True)
+    )
+
+
+async def _ask_upstream(
+    ctx: Context[Runtime],
+    runtime: Runtime,
+    model_id: str,
+    request_for: Callable[[bool], GenerateContentRequest],
+) -> tuple[GenerateContentResponse, str | None, bool]:
+    """Stream the turn; a refused signature is retried once with the history repaired."""
     received = {"chunks": 0, "chars": 0}
 
     async def on_chunk(chunk: GenerateContentResponse) -> None:
@@ -186,55 +344,16 @@ async def chat(
             received["chunks"], None, f"{model_id}: {received['chars']} characters so far"
         )
 
-    try:
-        response, trace_id = await runtime.client.stream(model_id, request, on_chunk=on_chunk)
-    except AntigravityError as exc:
-        raise ToolError(describe_error(exc, model_id)) from exc
-
-    calls, waiting = function_calls(response, names, specs)
-    finish = _check_answered(response, model_id, bool(calls))
-    text = answer_text(response)
-    data = None
-    if response_schema is not None and not calls:
+    for repair in (False, True):
         try:
-            data = structured_data(text, response_schema)
-        except TurnError as exc:
-            raise ToolError(str(exc)) from None
-
-    if pending is not None:
-        runtime.pending.discard(pending)  # answered: only now, so a failed call can be retried
-    if calls:
-        model_turn = response.candidates[0].content or Content(role="model")
-        runtime.pending.add(
-            Pending(
-                model=model_id,
-                contents=[*contents, model_turn],
-                system=system,
-                functions=specs,
-                calls=waiting,
-            )
-        )
-    result = ChatResult(
-        text=text,
-        model=model_id,
-        model_version=response.model_version,
-        finish_reason=finish,
-        usage=_usage(response),
-        response_id=response.response_id,
-        trace_id=trace_id,
-        function_calls=calls or None,
-        data=data,
-    )
-    content: list[ContentBlock] = []
-    if text:
-        content.append(TextContent(type="text", text=text))
-    if calls:
-        content.append(TextContent(type="text", text=_call_summary(calls)))
-    if finish == "MAX_TOKENS":
-        content.append(TextContent(type="text", text="[The answer was cut at max_output_tokens.]"))
-    return CallToolResult(
-        content=content, structured_content=result.model_dump(mode="json", exclude_none=True)
-    )
+            response, trace_id = await runtime.client.stream(model_id, request_for(repair), on_chunk=on_chunk)
+            return response, trace_id, repair
+        except BadRequestError as exc:
+            if repair or "signature" not in exc.message.lower():
+                raise ToolError(describe_error(exc, model_id)) from exc
+        except AntigravityError as exc:
+            raise ToolError(describe_error(exc, model_id)) from exc
+    raise AssertionError("unreachable")
 
 
 def register(server: MCPServer[Runtime]) -> None:

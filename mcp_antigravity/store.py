@@ -1,0 +1,279 @@
+"""SQLite persistence for sessions, their turns and their thought signatures.
+
+Synchronous on purpose: :class:`~mcp_antigravity.sessions.Sessions` runs every call in a
+worker thread, one at a time, so the event loop never waits on the disk. Each write is one
+transaction: a turn and its signatures land together or not at all. The file and its folder
+are private to the user (0600 / 0700).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    model TEXT,
+    system TEXT,
+    functions TEXT NOT NULL DEFAULT '[]',
+    waiting TEXT NOT NULL DEFAULT '{}',
+    next_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS turns (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    model TEXT,
+    parts TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+CREATE TABLE IF NOT EXISTS signatures (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    model TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (session_id, seq, part)
+);
+CREATE INDEX IF NOT EXISTS signatures_by_age ON signatures(created);
+CREATE TABLE IF NOT EXISTS waiting_calls (
+    call_id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE
+);
+"""
+
+
+@dataclass
+class StoredTurn:
+    seq: int
+    role: str
+    model: str | None
+    parts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class StoredSignature:
+    seq: int
+    part: int
+    digest: str
+    model: str
+    signature: str
+    created: float
+
+
+@dataclass
+class StoredSession:
+    id: str
+    created: float
+    updated: float
+    model: str | None = None
+    system: str | None = None
+    functions: list[dict[str, Any]] = field(default_factory=list)
+    waiting: dict[str, dict[str, Any]] = field(default_factory=dict)
+    next_seq: int = 0
+    turns: list[StoredTurn] = field(default_factory=list)
+    signatures: list[StoredSignature] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_sessions: int = 200
+    max_age: float = 30 * 86400.0
+    max_turns: int = 200
+    max_signatures: int = 5000
+    signature_ttl: float = 7 * 86400.0
+
+
+class SessionStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ reads
+
+    def load(self, session_id: str) -> StoredSession | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, created, updated, model, system, functions, waiting, next_seq FROM sessions WHERE id = ?",
+                (session_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            turns = [
+                StoredTurn(seq, role, model, json.loads(parts))
+                for seq, role, model, parts in self._db.execute(
+                    "SELECT seq, role, model, parts FROM turns WHERE session_id = ? ORDER BY seq",
+                    (session_id,),
+                )
+            ]
+            signatures = [
+                StoredSignature(*r)
+                for r in self._db.execute(
+                    "SELECT seq, part, digest, model, signature, created FROM signatures WHERE session_id = ?",
+                    (session_id,),
+                )
+            ]
+        return StoredSession(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            json.loads(row[5]),
+            json.loads(row[6]),
+            row[7],
+            turns,
+            signatures,
+        )
+
+    def session_for_call(self, call_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT session_id FROM waiting_calls WHERE call_id = ?", (call_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def summaries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT s.id, s.created, s.updated, s.model, s.waiting, COUNT(t.seq) FROM sessions s "
+                "LEFT JOIN turns t ON t.session_id = s.id GROUP BY s.id ORDER BY s.updated DESC"
+            ).fetchall()
+        return [
+            {
+                "id": r[0],
+                "created": r[1],
+                "updated": r[2],
+                "model": r[3],
+                "turns": r[5],
+                "waiting_for_function_results": sorted(json.loads(r[4])),
+            }
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ writes
+
+    def commit_turns(
+        self,
+        session: StoredSession,
+        turns: list[StoredTurn],
+        signatures: list[StoredSignature],
+        now: float,
+        limits: Limits,
+    ) -> None:
+        """Append turns and their signatures, and save the session's state, in one transaction."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO sessions (id, created, updated) VALUES (?, ?, ?)",
+                (session.id, session.created, now),
+            )
+            db.executemany(
+                "INSERT INTO turns (session_id, seq, role, model, parts) VALUES (?, ?, ?, ?, ?)",
+                [(session.id, t.seq, t.role, t.model, json.dumps(t.parts)) for t in turns],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO signatures (session_id, seq, part, digest, model, signature, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(session.id, s.seq, s.part, s.digest, s.model, s.signature, s.created) for s in signatures],
+            )
+            self._save_state(db, session, now)
+            self._trim(db, session.id, limits.max_turns)
+            self._prune(db, now, limits)
+
+    def reset(self, session: StoredSession, now: float) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM turns WHERE session_id = ?", (session.id,))
+            db.execute("DELETE FROM signatures WHERE session_id = ?", (session.id,))
+            self._save_state(db, session, now)
+
+    def delete(self, session_id: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
+
+    def _save_state(self, db: sqlite3.Connection, session: StoredSession, now: float) -> None:
+        db.execute(
+            "UPDATE sessions SET updated = ?, model = ?, system = ?, functions = ?, waiting = ?, next_seq = ? "
+            "WHERE id = ?",
+            (
+                now,
+                session.model,
+                session.system,
+                json.dumps(session.functions),
+                json.dumps(session.waiting),
+                session.next_seq,
+                session.id,
+            ),
+        )
+        db.execute("DELETE FROM waiting_calls WHERE session_id = ?", (session.id,))
+        db.executemany(
+            "INSERT OR REPLACE INTO waiting_calls (call_id, session_id) VALUES (?, ?)",
+            [(call_id, session.id) for call_id in session.waiting],
+        )
+
+    def _trim(self, db: sqlite3.Connection, session_id: str, max_turns: int) -> None:
+        """Drop the oldest turns beyond ``max_turns``; the history still starts with a plain user turn,
+        so a function call never loses its response (or a response its call)."""
+        rows = db.execute(
+            "SELECT seq, role, parts FROM turns WHERE session_id = ? ORDER BY seq", (session_id,)
+        ).fetchall()
+        if len(rows) <= max_turns:
+            return
+        cut = next(
+            (
+                seq
+                for i, (seq, role, parts) in enumerate(rows)
+                if i >= len(rows) - max_turns
+                and role == "user"
+                and not any("functionResponse" in part for part in json.loads(parts))
+            ),
+            None,
+        )
+        if cut is not None:
+            db.execute("DELETE FROM turns WHERE session_id = ? AND seq < ?", (session_id, cut))
+            db.execute("DELETE FROM signatures WHERE session_id = ? AND seq < ?", (session_id, cut))
+
+    def _prune(self, db: sqlite3.Connection, now: float, limits: Limits) -> None:
+        db.execute("DELETE FROM sessions WHERE updated < ?", (now - limits.max_age,))
+        db.execute(
+            "DELETE FROM sessions WHERE id NOT IN (SELECT id FROM sessions ORDER BY updated DESC LIMIT ?)",
+            (limits.max_sessions,),
+        )
+        db.execute("DELETE FROM signatures WHERE created < ?", (now - limits.signature_ttl,))
+        db.execute(
+            "DELETE FROM signatures WHERE rowid NOT IN (SELECT rowid FROM signatures ORDER BY created DESC LIMIT ?)",
+            (limits.max_signatures,),
+        )
