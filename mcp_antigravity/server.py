@@ -9,12 +9,14 @@ from mcp.server import MCPServer
 
 from . import __version__
 from .config import Settings
+from .resources import register_resources
 from .runtime import Runtime
 from .tools import register_tools
 
 INSTRUCTIONS = (
     "Tools backed by Google's Antigravity gateway (Claude, Gemini and GPT-OSS models). "
-    "Use `chat` to ask a model; errors say what went wrong and what to do."
+    "Use `chat` to ask a model; pass the session_id it returns to continue a conversation. "
+    "The resource antigravity://sessions lists the conversations the server keeps."
 )
 
 
@@ -35,4 +37,5 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> MCPServe
         log_level=settings.log_level,
     )
     register_tools(server)
+    register_resources(server, shared)
     return server

@@ -52,19 +52,21 @@ class Usage(BaseModel):
 class ChatResult(BaseModel):
     text: str = Field(description="The model's answer (empty when it only calls functions).")
     model: str = Field(description="The model id that was asked.")
-    model_version: str | None = Field(
-        description="The model version that answered, as the upstream reports it."
-    )
-    finish_reason: str | None = Field(description="Why the model stopped: STOP, MAX_TOKENS, ...")
+    session_id: str = Field(description="Pass it back to continue this conversation.")
     usage: Usage
-    response_id: str | None
-    trace_id: str | None = Field(description="Upstream trace id, for bug reports.")
+    model_version: str | None = Field(
+        default=None, description="The model version that answered, per the upstream."
+    )
+    finish_reason: str | None = Field(
+        default=None, description="Why the model stopped: STOP, MAX_TOKENS, ..."
+    )
+    response_id: str | None = None
+    trace_id: str | None = Field(default=None, description="Upstream trace id, for bug reports.")
     function_calls: list[FunctionCallResult] | None = Field(
         default=None,
         description="Calls the model asks for, under your own function names; answer with function_results.",
     )
     data: Any = Field(default=None, description="The answer parsed and validated against response_schema.")
-    session_id: str = Field(description="Pass it back to continue this conversation.")
     thoughts: list[str] | None = Field(default=None, description="Thought summaries, with include_thoughts.")
     history_repaired: bool | None = Field(
         default=None,
@@ -208,7 +210,7 @@ async def chat(
             if reset:
                 await runtime.sessions.reset(session)
                 if prompt is None and not function_results:
-                    return _cleared(session.id)
+                    return _cleared(session, runtime.settings.default_model)
             return await _take_turn(ctx, runtime, session, ask)
     except UnknownSession:
         raise ToolError(
@@ -234,10 +236,16 @@ class Ask:
     response_schema: dict[str, Any] | None
 
 
-def _cleared(session_id: str) -> CallToolResult:
+def _cleared(session: StoredSession, default_model: str) -> CallToolResult:
+    result = ChatResult(
+        text="",
+        model=session.model or default_model,
+        session_id=session.id,
+        usage=Usage(prompt_tokens=0, output_tokens=0, thinking_tokens=0, total_tokens=0),
+    )
     return CallToolResult(
-        content=[TextContent(type="text", text=f"Session {session_id} is cleared.")],
-        structured_content={"session_id": session_id, "text": ""},
+        content=[TextContent(type="text", text=f"Session {session.id} is cleared.")],
+        structured_content=result.model_dump(mode="json", exclude_none=True),
     )
 
 

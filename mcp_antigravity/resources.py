@@ -1,0 +1,50 @@
+"""Resources: the sessions the server holds, to list and to read."""
+
+from __future__ import annotations
+
+import json
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError
+
+from .runtime import Runtime
+from .sessions import UnknownSession
+
+SESSIONS_URI = "antigravity://sessions"
+
+
+def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
+    @server.resource(
+        SESSIONS_URI,
+        name="sessions",
+        title="Chat sessions",
+        mime_type="application/json",
+        description="The chat sessions the server keeps, newest first: id, model, turns, waiting calls.",
+    )
+    async def list_sessions() -> str:
+        summaries = await runtime.sessions.summaries()
+        return json.dumps({"sessions": summaries}, indent=1)
+
+    @server.resource(
+        SESSIONS_URI + "/{session_id}",
+        name="session",
+        title="One chat session",
+        mime_type="application/json",
+        description="A session's history (turns without thought signatures) and settings.",
+    )
+    async def read_session(session_id: str) -> str:
+        try:
+            session = await runtime.sessions.history(session_id)
+        except UnknownSession:
+            raise ResourceError(f"Unknown session {session_id!r}") from None
+        return json.dumps(
+            {
+                "id": session.id,
+                "model": session.model,
+                "system": session.system,
+                "functions": [f.get("name") for f in session.functions],
+                "waiting_for_function_results": sorted(session.waiting),
+                "turns": [{"role": t.role, "model": t.model, "parts": t.parts} for t in session.turns],
+            },
+            indent=1,
+        )

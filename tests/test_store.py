@@ -1,0 +1,203 @@
+"""The session store and the signature cache: bounds, expiry, trimming, persistence (real SQLite files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcp_antigravity.antigravity.wire import Content, Part, to_wire
+from mcp_antigravity.catalog import model_info
+from mcp_antigravity.sessions import Sessions, UnknownSession
+from mcp_antigravity.signatures import SENTINEL, HistoryTurn, attach, digest, split
+from mcp_antigravity.store import Limits, StoredSignature
+
+pytestmark = pytest.mark.anyio
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def call_turn(name: str, signature: str | None = "sig") -> Content:
+    part: dict[str, Any] = {"functionCall": {"name": name, "args": {}}}
+    if signature:
+        part["thoughtSignature"] = signature
+    return Content.model_validate(
+        {"role": "model", "parts": [{"thought": True, "text": "hmm", "thoughtSignature": "t-sig"}, part]}
+    )
+
+
+def answer_turn(name: str) -> Content:
+    return Content.model_validate(
+        {"role": "user", "parts": [{"functionResponse": {"name": name, "response": {}}}]}
+    )
+
+
+def ask(text: str) -> Content:
+    return Content(role="user", parts=[Part(text=text)])
+
+
+async def open_sessions(path: Path, clock: Clock, **limits: Any) -> Sessions:
+    sessions = Sessions(path, Limits(**limits), clock)
+    await sessions.open()
+    return sessions
+
+
+# ----------------------------------------------------------------------------- split / attach (pure)
+
+
+def test_split_records_each_signature_with_its_part() -> None:
+    parts, entries = split(call_turn("f"), seq=7, model="gemini-3-flash", now=5.0)
+    assert all("thoughtSignature" not in p for p in parts)
+    assert [(e.seq, e.part, e.signature, e.model, e.created) for e in entries] == [
+        (7, 0, "t-sig", "gemini-3-flash", 5.0),
+        (7, 1, "sig", "gemini-3-flash", 5.0),
+    ]
+    assert entries[1].digest == digest(parts[1])
+
+
+def test_attach_puts_signatures_back_only_where_they_belong() -> None:
+    parts, entries = split(call_turn("f"), seq=1, model="gemini-3-flash", now=0.0)
+    turns = [HistoryTurn(0, "user", [{"text": "q"}]), HistoryTurn(1, "model", parts)]
+    same = attach(turns, entries, model_info("gemini-3-flash"), now=10.0, ttl=100.0)
+    assert [to_wire(p) for p in same[1].parts] == [
+        {"thought": True, "text": "hmm", "thoughtSignature": "t-sig"},
+        {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "sig"},
+    ]
+    other = attach(turns, entries, model_info("gemini-3-pro-high"), now=10.0, ttl=100.0)
+    assert [to_wire(p) for p in other[1].parts] == [  # thought dropped, sentinel on the call
+        {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": SENTINEL}
+    ]
+    claude = attach(turns, entries, model_info("claude-sonnet-4-5-thinking"), now=10.0, ttl=100.0)
+    assert [to_wire(p) for p in claude[1].parts] == [{"functionCall": {"name": "f", "args": {}}}]
+
+
+def test_expired_or_mismatched_signatures_are_not_sent() -> None:
+    parts, entries = split(call_turn("f"), seq=1, model="gemini-3-flash", now=0.0)
+    turns = [HistoryTurn(1, "model", parts)]
+    expired = attach(turns, entries, model_info("gemini-3-flash"), now=101.0, ttl=100.0)
+    assert [to_wire(p) for p in expired[0].parts] == [
+        {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": SENTINEL}
+    ]
+    edited = [HistoryTurn(1, "model", [parts[0], {"functionCall": {"name": "f", "args": {"x": 1}}}])]
+    mismatch = attach(edited, entries, model_info("gemini-3-flash"), now=1.0, ttl=100.0)
+    assert to_wire(mismatch[0].parts[-1])["thoughtSignature"] == SENTINEL
+    repaired = attach(turns, entries, model_info("gemini-3-flash"), now=1.0, ttl=100.0, repair=True)
+    assert [to_wire(p) for p in repaired[0].parts] == [
+        {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": SENTINEL}
+    ]
+
+
+def test_only_the_first_call_of_a_turn_gets_the_sentinel() -> None:
+    turns = [
+        HistoryTurn(
+            1,
+            "model",
+            [
+                {"functionCall": {"name": "a", "args": {}}},
+                {"functionCall": {"name": "b", "args": {}}},
+                {"text": ""},
+            ],
+        )
+    ]
+    [turn] = attach(turns, [], model_info("gemini-3-pro-low"), now=0.0, ttl=1.0)
+    assert [to_wire(p).get("thoughtSignature") for p in turn.parts] == [SENTINEL, None]  # empty text dropped
+
+
+# ----------------------------------------------------------------------------- persistence and bounds
+
+
+async def commit(
+    sessions: Sessions, session_id: str | None, user: Content, answer: Content, model: str
+) -> str:
+    async with sessions.hold(session_id) as session:
+        await sessions.commit(session, user, answer, model)
+        return session.id
+
+
+async def test_signatures_survive_a_restart_and_are_hit(tmp_path: Path) -> None:
+    clock = Clock()
+    path = tmp_path / "s.sqlite3"
+    sessions = await open_sessions(path, clock)
+    session_id = await commit(
+        sessions, None, ask("call f"), call_turn("f", "real-signature"), "gemini-3-flash"
+    )
+    await sessions.close()
+
+    reopened = await open_sessions(path, clock)
+    session = await reopened.history(session_id)
+    contents = reopened.contents_for(session, model_info("gemini-3-flash"))
+    assert to_wire(contents[1].parts[-1])["thoughtSignature"] == "real-signature"
+    await reopened.close()
+
+
+async def test_signature_cache_is_bounded_oldest_first(tmp_path: Path) -> None:
+    clock = Clock()
+    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, max_signatures=3)
+    ids = []
+    for n in range(3):
+        clock.now += 1
+        ids.append(
+            await commit(sessions, None, ask(f"q{n}"), call_turn(f"f{n}", f"sig{n}"), "gemini-3-flash")
+        )
+    kept = {sid: [s.signature for s in (await sessions.history(sid)).signatures] for sid in ids}
+    assert sum(len(v) for v in kept.values()) == 3  # 6 were issued; the bound keeps the 3 newest
+    assert kept[ids[0]] == []  # the oldest session's went first
+    assert sorted(kept[ids[2]]) == ["sig2", "t-sig"]  # the newest turn kept both
+    await sessions.close()
+
+
+async def test_expired_signatures_are_deleted(tmp_path: Path) -> None:
+    clock = Clock()
+    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, signature_ttl=60.0)
+    old = await commit(sessions, None, ask("q"), call_turn("f"), "gemini-3-flash")
+    clock.now += 61
+    await commit(sessions, None, ask("q2"), call_turn("g"), "gemini-3-flash")
+    assert (await sessions.history(old)).signatures == []
+    await sessions.close()
+
+
+async def test_sessions_are_bounded_by_count_and_age(tmp_path: Path) -> None:
+    clock = Clock()
+    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, max_sessions=2, max_age=100.0)
+    first = await commit(sessions, None, ask("1"), Content(role="model", parts=[Part(text="a")]), "m")
+    clock.now += 1
+    second = await commit(sessions, None, ask("2"), Content(role="model", parts=[Part(text="b")]), "m")
+    clock.now += 1
+    third = await commit(sessions, None, ask("3"), Content(role="model", parts=[Part(text="c")]), "m")
+    assert [s["id"] for s in await sessions.summaries()] == [third, second]
+    with pytest.raises(UnknownSession):
+        await sessions.history(first)
+    clock.now += 200
+    fourth = await commit(sessions, None, ask("4"), Content(role="model", parts=[Part(text="d")]), "m")
+    assert [s["id"] for s in await sessions.summaries()] == [fourth]
+    await sessions.close()
+
+
+async def test_trimming_keeps_calls_with_their_responses(tmp_path: Path) -> None:
+    clock = Clock()
+    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, max_turns=4)
+    session_id = await commit(sessions, None, ask("q1"), call_turn("f"), "claude-sonnet-4-5")
+    await commit(sessions, session_id, answer_turn("f"), Content(role="model", parts=[Part(text="a1")]), "m")
+    await commit(sessions, session_id, ask("q2"), call_turn("g"), "m")
+    roles = [(t.role, t.parts[0]) for t in (await sessions.history(session_id)).turns]
+    # 6 turns, limit 4: the oldest plain question and its call/response exchange go as a block
+    assert [r for r, _ in roles] == ["user", "model"]
+    assert roles[0][1] == {"text": "q2"}
+    await commit(sessions, session_id, answer_turn("g"), Content(role="model", parts=[Part(text="a2")]), "m")
+    turns = (await sessions.history(session_id)).turns
+    assert turns[0].parts[0] == {"text": "q2"}  # never starts with a function response
+    await sessions.close()
+
+
+def test_unknown_entries_do_not_match_other_positions() -> None:
+    entry = StoredSignature(seq=1, part=0, digest="x", model="gemini-3-flash", signature="s", created=0.0)
+    turns = [HistoryTurn(2, "model", [{"functionCall": {"name": "f", "args": {}}}])]
+    [turn] = attach(turns, [entry], model_info("gemini-3-flash"), now=0.0, ttl=10.0)
+    assert to_wire(turn.parts[0])["thoughtSignature"] == SENTINEL
