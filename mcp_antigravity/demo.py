@@ -49,6 +49,7 @@ async def run_demo(echo: Callable[[str], None] = print) -> int:
                     "ANTIGRAVITY_ACCESS_TOKEN": DEMO_TOKEN,
                     "ANTIGRAVITY_PROJECT": emulator.config.project,
                     "ANTIGRAVITY_CONFIG_FILE": str(empty_config),
+                    "ANTIGRAVITY_DATA_DIR": str(Path(scratch) / "data"),
                 },
             )
             echo(f"mcp-antigravity demo: server over stdio, upstream = emulator at {url}")

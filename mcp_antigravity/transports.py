@@ -34,6 +34,8 @@ async def serve(settings: Settings, transport: Transport, *, host: str, port: in
                     "discovery_endpoints": None,
                     "access_token": SecretStr(EMULATOR_TOKEN),
                     "project": instance.config.project,
+                    # pretend conversations stay apart from real ones
+                    "data_dir": settings.sessions_path.parent / "emulator",
                 }
             )
             log.warning("serving against the in-process emulator at %s (no account needed)", url)

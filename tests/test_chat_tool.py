@@ -224,7 +224,11 @@ async def test_over_stdio_with_three_settings_alone(emulator: Running, tmp_path:
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "mcp_antigravity", "serve"],
-        env={**server_env(url), "XDG_CONFIG_HOME": str(tmp_path)},
+        env={
+            **server_env(url),
+            "XDG_CONFIG_HOME": str(tmp_path),
+            "ANTIGRAVITY_DATA_DIR": str(tmp_path / "data"),
+        },
     )
     async with Client(params) as client:
         updates: list[float] = []
@@ -244,6 +248,7 @@ def start_server(transport: str, tmp_path: Path) -> Iterator[str]:
     """`mcp-antigravity serve --transport <transport> --emulator` in a child process; yields its endpoint."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path)
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
     process = subprocess.Popen(
         [
             sys.executable,
