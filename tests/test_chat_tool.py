@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -310,3 +311,33 @@ async def test_over_sse_every_connection_shares_one_client(sse_server: str) -> N
         assert text_of(await first.call_tool("chat", {"prompt": "one"})) == "Echo: one"
     async with Client(sse_client(sse_server)) as third:
         assert text_of(await third.call_tool("chat", {"prompt": "three"})) == "Echo: three"
+
+
+async def test_sparse_upstream_answers_still_make_a_result(tmp_path: Path) -> None:
+    """An upstream answer with nothing but text and a finish reason (no ids, usage or trace)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from mcp_antigravity.emulator import serve_app
+
+    async def sparse(request: Request) -> Response:
+        chunk = {
+            "response": {"candidates": [{"content": {"parts": [{"text": "bare"}]}, "finishReason": "STOP"}]}
+        }
+        return Response(f"data: {json.dumps(chunk)}\n\n", media_type="text/event-stream")
+
+    app = Starlette(routes=[Route("/v1internal:streamGenerateContent", sparse, methods=["POST"])])
+    async with serve_app(app) as url, Client(build_server(make_settings(url, data_dir=tmp_path))) as client:
+        result = await client.call_tool("chat", {"prompt": "hi", "model": "claude-sonnet-4-5"})
+    assert not result.is_error, text_of(result)
+    assert text_of(result) == "bare"
+    assert result.structured_content is not None
+    assert result.structured_content["usage"] == {
+        "prompt_tokens": 0,
+        "output_tokens": 0,
+        "thinking_tokens": 0,
+        "total_tokens": 0,
+    }
+    assert "response_id" not in result.structured_content
