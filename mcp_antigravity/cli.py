@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         help="older antigravity/<version> User-Agents are refused as outdated",
     )
     emulator.add_argument(
+        "--signing-key",
+        default="emulator-signing-key",
+        help="key of the thought signatures it issues (keep it to keep old signatures valid)",
+    )
+    emulator.add_argument(
         "--onboarding", action="store_true", help="the account has no project until onboardUser completes"
     )
     emulator.add_argument(
@@ -135,6 +140,7 @@ def _emulator(settings: Settings, args: argparse.Namespace) -> int:
         project=args.project,
         min_client_version=args.min_client_version,
         onboarding=args.onboarding,
+        signing_key=args.signing_key,
         faults=faults,
     )
     if not _is_loopback(args.host):

@@ -50,7 +50,8 @@ _MODELS_REQUEST = Message("FetchAvailableModelsRequest", {"project": STRING})
 
 @dataclass
 class EmulatorConfig:
-    """How one emulator instance behaves. Every field has a command-line flag."""
+    """How one emulator instance behaves (the command line sets token, project, versions, onboarding,
+    signing key and faults)."""
 
     token: str = "emulator-token"  # noqa: S105 - the emulator's own, not a secret
     project: str = "emulator-project"
