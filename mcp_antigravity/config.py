@@ -126,8 +126,37 @@ class Settings(BaseSettings):
         default=168.0, gt=0, description="Thought signatures older than this are not sent."
     )
 
+    # --- media and fetching ----------------------------------------------------------------
+    fetch_allow: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Host names and CIDR networks that may be fetched although internal."
+    )
+    file_roots: Annotated[list[Path], NoDecode] = Field(
+        default=[], description="Folders local media may be read from (required for callers over HTTP)."
+    )
+    media_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest media file, in bytes."
+    )
+    fetch_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds for one URL fetch, redirects included."
+    )
+    vision_model: str = Field(default="gemini-3-flash", min_length=1)
+    max_images: int = Field(default=8, ge=1, le=64, description="Images per vision call.")
+
     # --- server ---------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    @field_validator("fetch_allow", "file_roots", mode="before")
+    @classmethod
+    def _parse_plain_list(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _check_allow(cls, value: list[str]) -> list[str]:
+        from .fetcher import FetchPolicy
+
+        FetchPolicy.parse(value)  # raises ValueError naming the bad entry
+        return value
 
     @field_validator("endpoints", "discovery_endpoints", mode="before")
     @classmethod

@@ -11,18 +11,24 @@ from types import TracebackType
 
 import httpx2
 
+from . import __version__
 from .antigravity import AntigravityClient, open_http_client
 from .config import Settings
+from .fetcher import FetchPolicy, SafeFetcher
+from .media import MediaLoader
 from .sessions import Sessions
 from .store import Limits
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, remote: bool = False) -> None:
+        """``remote``: callers reach this process over HTTP (local files are then off unless roots are set)."""
         self.settings = settings
+        self.remote = remote
         self._users = 0
         self._http: httpx2.AsyncClient | None = None
         self._client: AntigravityClient | None = None
+        self._media: MediaLoader | None = None
         self.sessions = Sessions(
             settings.sessions_path,
             Limits(
@@ -40,11 +46,30 @@ class Runtime:
             raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
         return self._client
 
+    @property
+    def media(self) -> MediaLoader:
+        if self._media is None:
+            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
+        return self._media
+
     async def __aenter__(self) -> Runtime:
         if self._users == 0:
             await self.sessions.open()
             self._http = open_http_client(self.settings)
             self._client = AntigravityClient(self.settings, self._http)
+            fetcher = SafeFetcher(
+                self._http,
+                FetchPolicy.parse(self.settings.fetch_allow),
+                max_bytes=self.settings.media_max_bytes,
+                timeout=self.settings.fetch_timeout,
+                user_agent=f"mcp-antigravity/{__version__}",
+            )
+            self._media = MediaLoader(
+                fetcher,
+                roots=self.settings.file_roots,
+                local_files=not self.remote,
+                max_bytes=self.settings.media_max_bytes,
+            )
         self._users += 1
         return self
 

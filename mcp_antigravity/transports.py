@@ -40,7 +40,7 @@ async def serve(settings: Settings, transport: Transport, *, host: str, port: in
             )
             log.warning("serving against the in-process emulator at %s (no account needed)", url)
         # One runtime for the whole process: SSE runs the MCP lifespan per connection.
-        runtime = await stack.enter_async_context(Runtime(settings))
+        runtime = await stack.enter_async_context(Runtime(settings, remote=transport != "stdio"))
         server = build_server(settings, runtime)
         if transport == "stdio":
             await server.run_stdio_async()

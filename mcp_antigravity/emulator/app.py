@@ -22,6 +22,7 @@ from ..config import DEFAULT_PROJECT
 from .behaviour import reply_to, stream_bodies, trace_id, unary_body
 from .catalog import MODELS
 from .faults import Fault, FaultPlan, FaultSpecError, fault_from_mapping, parse_fault
+from .media import check_media
 from .proto import STRING, Message
 from .rpc import (
     INVALID_CREDENTIALS,
@@ -175,6 +176,7 @@ class Emulator:
         self._check_client_version(request)
         checked = check_envelope(record["body"], self.config.accepted_projects)
         check_history(checked.request, checked.model, self.signer)
+        check_media(checked.request)
         header = request.headers.get(FAULT_HEADER)
         try:
             fault = parse_fault(header) if header else self.faults.draw(checked.model.id)

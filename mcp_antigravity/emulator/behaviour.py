@@ -1,7 +1,8 @@
 """What the emulated models answer: a pure function of the request, so tests can assert on it.
 
 * The answer is ``Echo: <text of the last user turn>``, preceded by
-  ``[system: <system instruction>] `` when there is one.
+  ``[system: <system instruction>] `` when there is one, and followed by a description of the
+  images in that turn; audio is transcribed instead (:mod:`.media`).
 * Tokens are words (runs of non-space characters). The prompt counts every text part of the
   request; the answer is cut at ``maxOutputTokens`` words (finish reason ``MAX_TOKENS``)
   and before the first stop sequence it contains (``STOP``).
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import EmulatedModel
+from .media import describe_images, inline_media, transcribe
 from .signatures import Signer, sign_parts
 from .tooluse import function_call_parts, function_results_text, functions_to_call, structured_answer
 
@@ -116,10 +118,15 @@ def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> 
     if calls:
         answer, finish = "", "OTHER" if model.family == "claude" else "STOP"
     else:
+        media = inline_media(last_turn)
+        images = describe_images(media)
         answer = (
-            structured_answer(config)
+            transcribe(media, config)
+            or structured_answer(config)
             or function_results_text(last_turn)
-            or (f"[system: {system}] " if system else "") + f"Echo: {user_text}"
+            or (f"[system: {system}] " if system else "")
+            + f"Echo: {user_text}"
+            + (f" {images}" if images else "")
         )
         answer, finish = _truncate(
             answer,
