@@ -141,6 +141,19 @@ class Settings(BaseSettings):
     )
     vision_model: str = Field(default="gemini-3-flash", min_length=1)
     max_images: int = Field(default=8, ge=1, le=64, description="Images per vision call.")
+    transcribe_model: str = Field(default="gemini-2.5-flash", min_length=1)
+    image_model: str = Field(default="gemini-3-pro-image", min_length=1)
+    output_dir: Path | None = Field(
+        default=None,
+        description="Where generated images too large to return inline are saved; default: "
+        "the 'images' folder in the user data directory.",
+    )
+    inline_result_limit: int = Field(
+        default=900_000,
+        ge=0,
+        description="Largest total of inline image data (base64 bytes) in one result; "
+        "more is saved to files and linked. The default keeps results under 1 MB.",
+    )
 
     # --- server ---------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
@@ -196,6 +209,10 @@ class Settings(BaseSettings):
     @property
     def effective_user_agent(self) -> str:
         return self.user_agent or f"antigravity/{self.client_version} {_platform_tag()}"
+
+    @property
+    def images_path(self) -> Path:
+        return self.output_dir or Path(platformdirs.user_data_dir(APP_NAME)) / "images"
 
     @property
     def sessions_path(self) -> Path:

@@ -18,6 +18,7 @@ from mcp import Client, StdioServerParameters
 from mcp.types import CallToolResult, TextContent
 
 from .emulator import EmulatorConfig, running_emulator
+from .emulator.samples import data_uri, sample_png, sample_wav
 
 DEMO_TOKEN = "demo-token"  # noqa: S105 - accepted only by the emulator
 
@@ -28,12 +29,17 @@ DEMO_CALLS: dict[str, dict[str, Any]] = {
         "model": "claude-sonnet-4-5",
         "system": "Answer briefly.",
     },
+    "vision": {"prompt": "What is in this picture?", "image": data_uri(sample_png(64, 48), "image/png")},
+    "image_generate": {"prompt": "A lighthouse at dawn, watercolor", "aspect_ratio": "16:9"},
+    "transcribe": {"audio": data_uri(sample_wav(7.5), "audio/wav"), "timestamps": True, "speakers": True},
 }
 
 
 def _summary(result: CallToolResult) -> str:
     text = " ".join(c.text for c in result.content if isinstance(c, TextContent))
-    return text if len(text) <= 100 else text[:97] + "..."
+    text = text if len(text) <= 100 else text[:97] + "..."
+    others = [c.type for c in result.content if not isinstance(c, TextContent)]
+    return text + (f" (+{len(others)} {', '.join(sorted(set(others)))} block(s))" if others else "")
 
 
 async def run_demo(echo: Callable[[str], None] = print) -> int:

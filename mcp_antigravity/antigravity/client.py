@@ -42,6 +42,8 @@ T = TypeVar("T")
 ChunkCallback = Callable[[GenerateContentResponse], Awaitable[None]]
 
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
+# A generated image arrives as one event: several MB of base64 for 2K and 4K images.
+MAX_EVENT_BYTES = 64 * 1024 * 1024
 API_CLIENT_HEADER = "google-cloud-sdk vscode_cloudshelleditor/0.1"
 CLIENT_METADATA = json.dumps(
     to_wire(
@@ -268,7 +270,7 @@ class AntigravityClient:
                 content_type = response.headers.get("content-type", "").partition(";")[0].strip()
                 if content_type != "text/event-stream":
                     raise ResponseFormatError(f"{base} answered a stream request with {content_type!r}")
-                async for event in httpx2.EventSource(response):
+                async for event in httpx2.EventSource(response, max_event_size=MAX_EVENT_BYTES):
                     envelope = read_payload(event.data, endpoint=base)
                     if envelope is None:
                         continue

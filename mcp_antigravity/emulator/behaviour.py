@@ -2,7 +2,8 @@
 
 * The answer is ``Echo: <text of the last user turn>``, preceded by
   ``[system: <system instruction>] `` when there is one, and followed by a description of the
-  images in that turn; audio is transcribed instead (:mod:`.media`).
+  images in that turn; audio is transcribed instead (:mod:`.media`); image models draw
+  (:mod:`.images`).
 * Tokens are words (runs of non-space characters). The prompt counts every text part of the
   request; the answer is cut at ``maxOutputTokens`` words (finish reason ``MAX_TOKENS``)
   and before the first stop sequence it contains (``STOP``).
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import EmulatedModel
+from .images import REFUSAL_TEXT, pixel_size, png, refusal
 from .media import describe_images, inline_media, transcribe
 from .signatures import Signer, sign_parts
 from .tooluse import function_call_parts, function_results_text, functions_to_call, structured_answer
@@ -47,6 +49,7 @@ class Reply:
     prompt_tokens: int
     response_id: str
     calls: list[dict[str, Any]] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def usage(self) -> dict[str, int]:
@@ -115,8 +118,11 @@ def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> 
         model_id=model.id,
         request_id=request_id,
     )
+    made: list[dict[str, Any]] = []
     if calls:
         answer, finish = "", "OTHER" if model.family == "claude" else "STOP"
+    elif model.image_output and "IMAGE" in [m.upper() for m in config.get("responseModalities", [])]:
+        answer, finish, made = _draw(user_text, last_turn, config)
     else:
         media = inline_media(last_turn)
         images = describe_images(media)
@@ -145,7 +151,23 @@ def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> 
         prompt_tokens=prompt_words,
         response_id=response_id(model, request_id),
         calls=calls,
+        images=made,
     )
+
+
+def _draw(prompt: str, turn: dict[str, Any], config: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]]]:
+    """An image model's answer: a sentence and a PNG, or a refusal (see :mod:`.images`)."""
+    reason = refusal(prompt)
+    if reason is not None:
+        return REFUSAL_TEXT[reason], reason, []
+    image_config = config.get("imageConfig", {})
+    width, height = pixel_size(image_config.get("aspectRatio"), image_config.get("imageSize"))
+    references = sum(1 for mime, _ in inline_media(turn) if mime.startswith("image/"))
+    text = f"Here is your image: {prompt}" + (
+        f" (edited from {references} reference image(s))" if references else ""
+    )
+    data = base64.b64encode(png(width, height, prompt)).decode()
+    return text, "STOP", [{"inlineData": {"mimeType": "image/png", "data": data}}]
 
 
 def _response(reply: Reply, parts: list[dict[str, Any]], *, last: bool) -> dict[str, Any]:
@@ -168,7 +190,7 @@ def _answer_parts(reply: Reply) -> list[dict[str, Any]]:
 
 
 def unary_body(reply: Reply, trace: str, signer: Signer | None = None) -> dict[str, Any]:
-    parts = [*_thought_parts(reply), *_answer_parts(reply), *reply.calls]
+    parts = [*_thought_parts(reply), *_answer_parts(reply), *reply.calls, *reply.images]
     if signer is not None:
         parts = sign_parts(parts, reply.model, signer, streamed=False)
     return {"response": _response(reply, parts, last=True), "traceId": trace}
@@ -196,6 +218,8 @@ def stream_bodies(
         groups.extend([{"text": text}] for text in texts)
     if calls:
         groups.append(calls)
+    if reply.images:
+        groups.append(list(reply.images))
     if tail:
         groups.append(tail)
     return [

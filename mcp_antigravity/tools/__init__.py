@@ -5,9 +5,9 @@ from __future__ import annotations
 from mcp.server import MCPServer
 
 from ..runtime import Runtime
-from . import chat
+from . import chat, image_generate, transcribe, vision
 
-_MODULES = (chat,)
+_MODULES = (chat, vision, image_generate, transcribe)
 
 
 def register_tools(server: MCPServer[Runtime]) -> None:
