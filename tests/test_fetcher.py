@@ -142,7 +142,7 @@ async def test_internal_targets_are_refused_without_an_allowlist(
     site: str, http: httpx2.AsyncClient, url: str
 ) -> None:
     port = site.rsplit(":", 1)[1]
-    with pytest.raises(FetchError, match="Refused to fetch .* ANTIGRAVITY_FETCH_ALLOW"):
+    with pytest.raises(FetchError, match=r"Refused to fetch .* ANTIGRAVITY_FETCH_ALLOW"):
         await fetcher(http).fetch(url.format(port=port))
 
 
