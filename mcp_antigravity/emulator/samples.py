@@ -43,11 +43,25 @@ def sample_mp3(seconds: float = 2.0) -> bytes:
 
 
 def _ogg_page(granule: int, sequence: int, payload: bytes, header_type: int) -> bytes:
-    return (b"OggS\x00" + bytes([header_type]) + granule.to_bytes(8, "little", signed=True) + b"\x01\x00\x00\x00"
-            + sequence.to_bytes(4, "little") + b"\x00\x00\x00\x00" + bytes([1, len(payload)]) + payload)
+    return (
+        b"OggS\x00"
+        + bytes([header_type])
+        + granule.to_bytes(8, "little", signed=True)
+        + b"\x01\x00\x00\x00"
+        + sequence.to_bytes(4, "little")
+        + b"\x00\x00\x00\x00"
+        + bytes([1, len(payload)])
+        + payload
+    )
 
 
 def sample_ogg(seconds: float = 2.0, rate: int = 48000, channels: int = 1) -> bytes:
     """An Ogg Vorbis stream: identification header, then a last page whose granule says ``seconds``."""
-    ident = b"\x01vorbis" + (0).to_bytes(4, "little") + bytes([channels]) + rate.to_bytes(4, "little") + b"\x00" * 13
+    ident = (
+        b"\x01vorbis"
+        + (0).to_bytes(4, "little")
+        + bytes([channels])
+        + rate.to_bytes(4, "little")
+        + b"\x00" * 13
+    )
     return _ogg_page(0, 0, ident, 2) + _ogg_page(int(seconds * rate), 1, b"\x00" * 16, 4)

@@ -36,17 +36,11 @@ from ..turns import (
     tools_for,
     user_turn,
 )
+from .common import Usage, progress_reporter, usage_of
 from .errors import describe_error
 
 # Finish reasons that still come with a usable answer.
 _ANSWERED = frozenset({"STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED", "OTHER"})
-
-
-class Usage(BaseModel):
-    prompt_tokens: int = Field(description="Tokens in the prompt.")
-    output_tokens: int = Field(description="Tokens in the answer.")
-    thinking_tokens: int = Field(description="Tokens the model spent thinking.")
-    total_tokens: int
 
 
 class ChatResult(BaseModel):
@@ -71,18 +65,6 @@ class ChatResult(BaseModel):
     history_repaired: bool | None = Field(
         default=None,
         description="True when stored thought signatures were refused and the turn retried without.",
-    )
-
-
-def _usage(response: GenerateContentResponse) -> Usage:
-    usage = response.usage_metadata
-    if usage is None:
-        return Usage(prompt_tokens=0, output_tokens=0, thinking_tokens=0, total_tokens=0)
-    return Usage(
-        prompt_tokens=usage.prompt_token_count,
-        output_tokens=usage.candidates_token_count,
-        thinking_tokens=usage.thoughts_token_count,
-        total_tokens=usage.total_token_count,
     )
 
 
@@ -307,7 +289,7 @@ async def _take_turn(
         model=model_id,
         model_version=response.model_version,
         finish_reason=finish,
-        usage=_usage(response),
+        usage=usage_of(response),
         response_id=response.response_id,
         trace_id=trace_id,
         session_id=session.id,
@@ -343,15 +325,7 @@ async def _ask_upstream(
     request_for: Callable[[bool], GenerateContentRequest],
 ) -> tuple[GenerateContentResponse, str | None, bool]:
     """Stream the turn; a refused signature is retried once with the history repaired."""
-    received = {"chunks": 0, "chars": 0}
-
-    async def on_chunk(chunk: GenerateContentResponse) -> None:
-        received["chunks"] += 1
-        received["chars"] += len(answer_text(chunk))
-        await ctx.report_progress(
-            received["chunks"], None, f"{model_id}: {received['chars']} characters so far"
-        )
-
+    on_chunk = progress_reporter(ctx, model_id)
     for repair in (False, True):
         try:
             response, trace_id = await runtime.client.stream(model_id, request_for(repair), on_chunk=on_chunk)
