@@ -90,7 +90,7 @@ def image_info(data: bytes) -> ImageInfo:
             width, height = _ispe_size(data)
         else:
             raise CorruptMedia("not an image")
-    except struct.error:
+    except (struct.error, IndexError):  # the bytes end before the header does
         raise CorruptMedia(f"{kind} data ends inside its header") from None
     if width <= 0 or height <= 0:
         raise CorruptMedia(f"{kind} with an impossible size {width}x{height}")
@@ -168,7 +168,7 @@ def audio_info(data: bytes) -> AudioInfo:
             return _ogg(data)
         if kind is not None and kind.startswith("audio/"):
             return AudioInfo(kind, None)
-    except struct.error:
+    except (struct.error, IndexError):  # the bytes end before the header does
         raise CorruptMedia(f"{kind} data ends inside its header") from None
     raise CorruptMedia("not audio")
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
 import pytest
+from hypothesis import settings
 
 from mcp_antigravity.antigravity import AntigravityClient
 from mcp_antigravity.config import Settings, load_settings
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
+
+# CI replays the same examples every run (a landing never hinges on luck); local runs explore new ones.
+# No per-example deadline: these machines are shared and their timing is noise.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TOKEN = "test-token"
 PROJECT = "test-project"
@@ -25,8 +33,6 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """No test sees the developer's ANTIGRAVITY_* variables or config file."""
-    import os
-
     for name in list(os.environ):
         if name.upper().startswith("ANTIGRAVITY_"):
             monkeypatch.delenv(name)

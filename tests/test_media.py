@@ -188,6 +188,20 @@ def test_audio_durations(data: bytes, kind: str, duration: float) -> None:
     assert info.mime_type == kind and info.duration == pytest.approx(duration, abs=0.05)
 
 
+TRUNCATED = [
+    prefix
+    for sample in (sample_png(), sample_wav(), sample_flac(), sample_mp3(), sample_ogg())
+    for prefix in (sample[:n] for n in range(0, 64))
+]
+
+
+@pytest.mark.parametrize("data", TRUNCATED)
+def test_every_truncated_header_is_refused_as_damaged(data: bytes) -> None:
+    for inspect in (image_info, audio_info):
+        with contextlib.suppress(CorruptMedia):  # refusing is right; any other exception fails
+            inspect(data)
+
+
 @given(st.binary(max_size=300))
 def test_inspecting_any_bytes_never_crashes(data: bytes) -> None:
     kind = sniff(data)
