@@ -143,6 +143,20 @@ class Settings(BaseSettings):
     max_images: int = Field(default=8, ge=1, le=64, description="Images per vision call.")
     transcribe_model: str = Field(default="gemini-2.5-flash", min_length=1)
     image_model: str = Field(default="gemini-3-pro-image", min_length=1)
+    search_model: str = Field(default="gemini-3-flash", min_length=1)
+    resolve_search_links: bool = Field(
+        default=True,
+        description="Replace the upstream's expiring redirect links in search sources by their targets.",
+    )
+    reader_model: str = Field(default="gemini-3-flash", min_length=1)
+    respect_robots: bool = Field(
+        default=True, description="web_reader obeys robots.txt when fetching directly."
+    )
+    reader_user_agent: str = Field(
+        default="mcp-antigravity",
+        min_length=1,
+        description="Product token web_reader sends and looks for in robots.txt.",
+    )
     output_dir: Path | None = Field(
         default=None,
         description="Where generated images too large to return inline are saved; default: "

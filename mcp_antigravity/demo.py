@@ -16,8 +16,12 @@ from typing import Any
 
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolResult, TextContent
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from .emulator import EmulatorConfig, running_emulator
+from .emulator import EmulatorConfig, running_emulator, serve_app
 from .emulator.samples import data_uri, sample_png, sample_wav
 
 DEMO_TOKEN = "demo-token"  # noqa: S105 - accepted only by the emulator
@@ -32,7 +36,20 @@ DEMO_CALLS: dict[str, dict[str, Any]] = {
     "vision": {"prompt": "What is in this picture?", "image": data_uri(sample_png(64, 48), "image/png")},
     "image_generate": {"prompt": "A lighthouse at dawn, watercolor", "aspect_ratio": "16:9"},
     "transcribe": {"audio": data_uri(sample_wav(7.5), "audio/wav"), "timestamps": True, "speakers": True},
+    "web_search": {"query": "서울 날씨 weather"},
+    "web_reader": {"url": "{site}/article", "max_length": 300},
 }
+ARTICLE = """<html><head><title>Demo article</title></head><body><nav>Home | About</nav><article>
+<h1>Reading the web, safely</h1><p>The web_reader tool fetches this page directly, extracts its main content and
+returns it as Markdown, page by page.</p><p>Navigation and footers are left out, robots.txt is respected, and
+internal addresses are refused.</p></article><footer>Demo footer</footer></body></html>"""
+
+
+async def _article(request: Request) -> Response:
+    return Response(ARTICLE, media_type="text/html; charset=utf-8")
+
+
+DEMO_SITE = Starlette(routes=[Route("/article", _article)])
 
 
 def _summary(result: CallToolResult) -> str:
@@ -43,7 +60,10 @@ def _summary(result: CallToolResult) -> str:
 
 
 async def run_demo(echo: Callable[[str], None] = print) -> int:
-    async with running_emulator(EmulatorConfig(token=DEMO_TOKEN)) as (emulator, url):
+    async with (
+        running_emulator(EmulatorConfig(token=DEMO_TOKEN)) as (emulator, url),
+        serve_app(DEMO_SITE) as site,
+    ):
         with tempfile.TemporaryDirectory() as scratch:
             empty_config = Path(scratch) / "config.toml"
             empty_config.write_text("")
@@ -56,6 +76,7 @@ async def run_demo(echo: Callable[[str], None] = print) -> int:
                     "ANTIGRAVITY_PROJECT": emulator.config.project,
                     "ANTIGRAVITY_CONFIG_FILE": str(empty_config),
                     "ANTIGRAVITY_DATA_DIR": str(Path(scratch) / "data"),
+                    "ANTIGRAVITY_FETCH_ALLOW": "127.0.0.1/32",  # the demo's own site and the emulator
                 },
             )
             echo(f"mcp-antigravity demo: server over stdio, upstream = emulator at {url}")
@@ -64,7 +85,7 @@ async def run_demo(echo: Callable[[str], None] = print) -> int:
                 echo(f"tools listed: {', '.join(t.name for t in tools)}")
                 failures = 0
                 for tool in tools:
-                    failures += not await _call(client, tool.name, echo)
+                    failures += not await _call(client, tool.name, echo, site)
     requests = len(emulator.requests)
     echo(
         f"{len(tools) - failures}/{len(tools)} tool calls succeeded; the emulator served {requests} request(s)."
@@ -72,9 +93,11 @@ async def run_demo(echo: Callable[[str], None] = print) -> int:
     return 1 if failures or not tools else 0
 
 
-async def _call(client: Client, name: str, echo: Callable[[str], None]) -> bool:
-    arguments = DEMO_CALLS.get(name)
-    if arguments is None:
+async def _call(client: Client, name: str, echo: Callable[[str], None], site: str) -> bool:
+    arguments = {
+        k: v.replace("{site}", site) if isinstance(v, str) else v for k, v in DEMO_CALLS.get(name, {}).items()
+    }
+    if not arguments:
         echo(f"  FAIL {name}: the demo has no call for this tool")
         return False
     updates: list[float] = []

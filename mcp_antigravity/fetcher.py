@@ -36,6 +36,10 @@ class FetchError(Exception):
     """The URL was not fetched; the message says why and what to do."""
 
 
+class FetchRefused(FetchError):
+    """The URL leads where this server may not go (an internal address, or not http/https)."""
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
     allow_hosts: frozenset[str] = frozenset()
@@ -133,7 +137,7 @@ class SafeFetcher:
         """The checked address to connect to for ``url``: (request URL, Host header, TLS server name)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise FetchError(
+            raise FetchRefused(
                 f"Only http and https URLs can be fetched, not {parts.scheme or 'this'!r}: {url}"
             )
         host = parts.hostname
@@ -146,7 +150,7 @@ class SafeFetcher:
         for address in addresses:
             why = self.policy.refusal(address)
             if why is not None:
-                raise FetchError(
+                raise FetchRefused(
                     f"Refused to fetch {url}: {host} is {why} ({address}). Internal addresses are not fetched; "
                     "an administrator can allow chosen hosts or networks with ANTIGRAVITY_FETCH_ALLOW."
                 )
@@ -170,6 +174,26 @@ class SafeFetcher:
                 url = urljoin(url, fetched.headers["location"])
         assert scope.cancelled_caught
         raise FetchError(f"Fetching {url} took longer than {self._timeout:g} s.")
+
+    async def resolve_redirect(self, url: str) -> str:
+        """Where ``url`` redirects to (one hop, checked like any fetch), without downloading either page."""
+        target, host_header, server_name = await self._target(url)
+        headers = {"Host": host_header, "User-Agent": self._user_agent}
+        try:
+            with anyio.fail_after(self._timeout):
+                async with self._http.stream(
+                    "GET",
+                    target,
+                    headers=headers,
+                    follow_redirects=False,
+                    extensions={"sni_hostname": server_name},
+                ) as response:
+                    location = response.headers.get("location")
+                    if response.status_code in REDIRECTS and location:
+                        return urljoin(url, location)
+                    return url
+        except (httpx2.HTTPError, TimeoutError) as exc:
+            raise FetchError(f"Cannot resolve {url}: {exc or type(exc).__name__}.") from exc
 
     async def _get(self, target: str, host_header: str, server_name: str, accept: str, url: str) -> Fetched:
         headers = {"Host": host_header, "User-Agent": self._user_agent, "Accept": accept}

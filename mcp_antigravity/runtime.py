@@ -16,6 +16,7 @@ from .antigravity import AntigravityClient, open_http_client
 from .config import Settings
 from .fetcher import FetchPolicy, SafeFetcher
 from .media import MediaLoader
+from .robots import Robots
 from .sessions import Sessions
 from .store import Limits
 
@@ -29,6 +30,8 @@ class Runtime:
         self._http: httpx2.AsyncClient | None = None
         self._client: AntigravityClient | None = None
         self._media: MediaLoader | None = None
+        self._fetcher: SafeFetcher | None = None
+        self._robots: Robots | None = None
         self.sessions = Sessions(
             settings.sessions_path,
             Limits(
@@ -45,6 +48,18 @@ class Runtime:
         if self._client is None:
             raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
         return self._client
+
+    @property
+    def fetcher(self) -> SafeFetcher:
+        if self._fetcher is None:
+            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
+        return self._fetcher
+
+    @property
+    def robots(self) -> Robots:
+        if self._robots is None:
+            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
+        return self._robots
 
     @property
     def media(self) -> MediaLoader:
@@ -64,6 +79,8 @@ class Runtime:
                 timeout=self.settings.fetch_timeout,
                 user_agent=f"mcp-antigravity/{__version__}",
             )
+            self._fetcher = fetcher
+            self._robots = Robots(fetcher, self.settings.reader_user_agent)
             self._media = MediaLoader(
                 fetcher,
                 roots=self.settings.file_roots,

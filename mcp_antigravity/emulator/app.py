@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -32,6 +32,7 @@ from .rpc import (
     bad_request,
     unauthenticated,
 )
+from .search import BY_ID
 from .signatures import Signer, check_history
 from .validation import CheckedRequest, check_envelope
 
@@ -114,6 +115,7 @@ class Emulator:
         self.app = Starlette(
             routes=[
                 Route("/v1internal:{method}", self._dispatch, methods=["POST"]),
+                Route("/grounding-api-redirect/{doc}", self._grounding_redirect, methods=["GET", "HEAD"]),
                 Route("/_emulator/health", self._health, methods=["GET"]),
                 Route("/_emulator/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
@@ -200,7 +202,11 @@ class Emulator:
         if fault is not None and fault.kind == "stream_error":
             raise fault.error(checked.model.id)
         trace = record["trace"]
-        body = unary_body(reply_to(checked.request, checked.model, request_id), trace, self.signer)
+        body = unary_body(
+            reply_to(checked.request, checked.model, request_id, str(request.base_url).rstrip("/")),
+            trace,
+            self.signer,
+        )
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if fault is not None and fault.kind == "cut":
             return _CutResponse(json.dumps(body).encode(), media_type="application/json", headers=headers)
@@ -211,7 +217,10 @@ class Emulator:
         await self._before_reply(request, checked, fault)
         trace = record["trace"]
         bodies = stream_bodies(
-            reply_to(checked.request, checked.model, request_id), trace, self.config.chunk_words, self.signer
+            reply_to(checked.request, checked.model, request_id, str(request.base_url).rstrip("/")),
+            trace,
+            self.config.chunk_words,
+            self.signer,
         )
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if request.query_params.get("alt") != "sse":
@@ -278,6 +287,12 @@ class Emulator:
                 }
             }
         )
+
+    async def _grounding_redirect(self, request: Request) -> Response:
+        document = BY_ID.get(request.path_params["doc"])
+        if document is None:
+            return Response("Not found", status_code=404)
+        return RedirectResponse(document.target, status_code=302)
 
     # ------------------------------------------------------------------ control API
 

@@ -3,7 +3,7 @@
 * The answer is ``Echo: <text of the last user turn>``, preceded by
   ``[system: <system instruction>] `` when there is one, and followed by a description of the
   images in that turn; audio is transcribed instead (:mod:`.media`); image models draw
-  (:mod:`.images`).
+  (:mod:`.images`); ``googleSearch`` and ``urlContext`` answer from :mod:`.search`.
 * Tokens are words (runs of non-space characters). The prompt counts every text part of the
   request; the answer is cut at ``maxOutputTokens`` words (finish reason ``MAX_TOKENS``)
   and before the first stop sequence it contains (``STOP``).
@@ -31,6 +31,7 @@ from typing import Any
 from .catalog import EmulatedModel
 from .images import REFUSAL_TEXT, pixel_size, png, refusal
 from .media import describe_images, inline_media, transcribe
+from .search import read_urls, search, uses
 from .signatures import Signer, sign_parts
 from .tooluse import function_call_parts, function_results_text, functions_to_call, structured_answer
 
@@ -50,6 +51,8 @@ class Reply:
     response_id: str
     calls: list[dict[str, Any]] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
+    candidate_extra: dict[str, Any] = field(default_factory=dict)
+    """groundingMetadata / urlContextMetadata, sent with the last chunk."""
 
     @property
     def usage(self) -> dict[str, int]:
@@ -106,7 +109,12 @@ def _truncate(answer: str, stop_sequences: list[str], max_tokens: int | None) ->
     return answer, finish
 
 
-def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> Reply:
+def reply_to(
+    request: dict[str, Any],
+    model: EmulatedModel,
+    request_id: str,
+    redirect_base: str = "https://vertexaisearch.cloud.google.com",
+) -> Reply:
     contents = request.get("contents", [])
     system = " ".join(_texts(request.get("systemInstruction", {})))
     last_turn = _last_user_turn(contents)
@@ -119,10 +127,19 @@ def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> 
         request_id=request_id,
     )
     made: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {}
     if calls:
         answer, finish = "", "OTHER" if model.family == "claude" else "STOP"
     elif model.image_output and "IMAGE" in [m.upper() for m in config.get("responseModalities", [])]:
         answer, finish, made = _draw(user_text, last_turn, config)
+    elif uses(request, "googleSearch") or uses(request, "urlContext"):
+        if uses(request, "googleSearch"):
+            answer, grounding = search(user_text, redirect_base)
+            extra = {"groundingMetadata": grounding} if grounding else {}
+        else:
+            answer, url_metadata = read_urls(user_text)
+            extra = {"urlContextMetadata": url_metadata}
+        finish = "STOP"
     else:
         media = inline_media(last_turn)
         images = describe_images(media)
@@ -152,6 +169,7 @@ def reply_to(request: dict[str, Any], model: EmulatedModel, request_id: str) -> 
         response_id=response_id(model, request_id),
         calls=calls,
         images=made,
+        candidate_extra=extra,
     )
 
 
@@ -175,6 +193,7 @@ def _response(reply: Reply, parts: list[dict[str, Any]], *, last: bool) -> dict[
     body: dict[str, Any] = {"candidates": [candidate]}
     if last:
         candidate["finishReason"] = reply.finish_reason
+        candidate.update(reply.candidate_extra)
         body["usageMetadata"] = reply.usage
     body["modelVersion"] = reply.model.model_version
     body["responseId"] = reply.response_id

@@ -1,0 +1,51 @@
+"""robots.txt, as RFC 9309 reads it, fetched through the SSRF-safe fetcher and cached per site.
+
+* 2xx: the rules apply, for our product token (``ANTIGRAVITY_READER_USER_AGENT``) or ``*``.
+* 4xx (no robots.txt, or forbidden to read): everything is allowed.
+* 5xx or unreachable: everything is disallowed for now (the site may be down or refusing us).
+* A refused (internal) address is the caller's problem, not a robots question: it propagates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from .fetcher import FetchError, FetchRefused, SafeFetcher
+
+TTL = 3600.0
+
+
+class Robots:
+    def __init__(self, fetcher: SafeFetcher, agent: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self._fetcher = fetcher
+        self._agent = agent
+        self._clock = clock
+        self._cache: dict[str, tuple[float, RobotFileParser | bool]] = {}
+
+    async def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        cached = self._cache.get(origin)
+        if cached is None or self._clock() - cached[0] > TTL:
+            cached = (self._clock(), await self._load(origin))
+            self._cache[origin] = cached
+        rules = cached[1]
+        return rules if isinstance(rules, bool) else rules.can_fetch(self._agent, url)
+
+    async def _load(self, origin: str) -> RobotFileParser | bool:
+        try:
+            fetched = await self._fetcher.fetch(f"{origin}/robots.txt", accept="text/plain")
+        except FetchRefused:
+            raise
+        except FetchError:
+            return False
+        if 400 <= fetched.status < 500:
+            return True
+        if fetched.status >= 500 or fetched.status < 200 or fetched.status >= 300:
+            return False
+        parser = RobotFileParser()
+        parser.parse(fetched.content.decode("utf-8", errors="replace").splitlines())
+        return parser
