@@ -23,9 +23,10 @@ class Robots:
         self._fetcher = fetcher
         self._agent = agent
         self._clock = clock
-        self._cache: dict[str, tuple[float, RobotFileParser | bool]] = {}
+        self._cache: dict[str, tuple[float, RobotFileParser | str | None]] = {}
 
-    async def allows(self, url: str) -> bool:
+    async def refusal(self, url: str) -> str | None:
+        """Why robots.txt keeps us from ``url`` (``None``: it may be fetched)."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         cached = self._cache.get(origin)
@@ -33,19 +34,26 @@ class Robots:
             cached = (self._clock(), await self._load(origin))
             self._cache[origin] = cached
         rules = cached[1]
-        return rules if isinstance(rules, bool) else rules.can_fetch(self._agent, url)
+        if isinstance(rules, RobotFileParser):
+            return (
+                None
+                if rules.can_fetch(self._agent, url)
+                else f"robots.txt does not allow {self._agent} to fetch it"
+            )
+        return rules
 
-    async def _load(self, origin: str) -> RobotFileParser | bool:
+    async def _load(self, origin: str) -> RobotFileParser | str | None:
+        """The rules; ``None`` when everything is allowed; the reason when nothing is, for now."""
         try:
             fetched = await self._fetcher.fetch(f"{origin}/robots.txt", accept="text/plain")
         except FetchRefused:
             raise
-        except FetchError:
-            return False
+        except FetchError as exc:
+            return f"its robots.txt could not be read, so the site is treated as closed for now ({exc})"
         if 400 <= fetched.status < 500:
-            return True
-        if fetched.status >= 500 or fetched.status < 200 or fetched.status >= 300:
-            return False
+            return None
+        if not 200 <= fetched.status < 300:
+            return f"its robots.txt answered HTTP {fetched.status}, so the site is treated as closed for now"
         parser = RobotFileParser()
         parser.parse(fetched.content.decode("utf-8", errors="replace").splitlines())
         return parser

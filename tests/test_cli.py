@@ -27,11 +27,11 @@ def run_cli(
 def test_demo_calls_every_tool_and_exits_0() -> None:
     result = run_cli("demo")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "tools listed: chat, vision, image_generate, transcribe" in result.stdout
-    for tool in ("chat", "vision", "image_generate", "transcribe"):
+    assert "tools listed: chat, web_search, web_reader, vision, image_generate, transcribe" in result.stdout
+    for tool in ("chat", "web_search", "web_reader", "vision", "image_generate", "transcribe"):
         assert f"ok   {tool} [" in result.stdout
     assert "[image 1: png 64x48]" in result.stdout  # the demo image reached the model intact
-    assert "4/4 tool calls succeeded" in result.stdout
+    assert "6/6 tool calls succeeded" in result.stdout
 
 
 def test_demo_ignores_the_users_configuration(tmp_path: Path) -> None:

@@ -48,8 +48,9 @@ class _Blocked(Exception):
 async def _direct(runtime: Runtime, url: str, fmt: Format) -> tuple[Page, str]:
     settings = runtime.settings
     try:
-        if settings.respect_robots and not await runtime.robots.allows(url):
-            raise _Blocked(f"robots.txt does not allow {settings.reader_user_agent} to fetch it")
+        refusal = await runtime.robots.refusal(url) if settings.respect_robots else None
+        if refusal is not None:
+            raise _Blocked(refusal)
         fetched = await runtime.fetcher.fetch(
             url, accept="text/html,application/xhtml+xml,application/pdf,text/*;q=0.9,*/*;q=0.5"
         )
