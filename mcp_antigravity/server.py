@@ -14,9 +14,12 @@ from .runtime import Runtime
 from .tools import register_tools
 
 INSTRUCTIONS = (
-    "Tools backed by Google's Antigravity gateway (Claude, Gemini and GPT-OSS models). "
-    "Use `chat` to ask a model; pass the session_id it returns to continue a conversation. "
-    "The resource antigravity://sessions lists the conversations the server keeps."
+    "Tools backed by Google's Antigravity gateway (Claude, Gemini and GPT-OSS models): chat (conversations "
+    "that continue with the session_id each answer returns, with functions, JSON answers and thinking), "
+    "web_search (answers with cited sources), web_reader (a URL as Markdown, page by page), vision (questions "
+    "about images), image_generate and transcribe. Media and URLs may be paths, http(s) URLs, data: URIs or "
+    "base64. Errors say what went wrong and what to do. The resource antigravity://sessions lists the "
+    "conversations the server keeps."
 )
 
 
