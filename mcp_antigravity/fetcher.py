@@ -178,24 +178,23 @@ class SafeFetcher:
     async def resolve_redirect(self, url: str) -> str:
         """Where ``url`` redirects to (one hop, checked like any fetch), without downloading either page."""
         target, host_header, server_name = await self._target(url)
-        headers = {"Host": host_header, "User-Agent": self._user_agent}
-        try:
-            with anyio.fail_after(self._timeout):
-                async with self._http.stream(
-                    "GET",
-                    target,
-                    headers=headers,
-                    follow_redirects=False,
-                    extensions={"sni_hostname": server_name},
-                ) as response:
-                    location = response.headers.get("location")
-                    if response.status_code in REDIRECTS and location:
-                        return urljoin(url, location)
-                    return url
-        except (httpx2.HTTPError, TimeoutError) as exc:
-            raise FetchError(f"Cannot resolve {url}: {exc or type(exc).__name__}.") from exc
+        with anyio.move_on_after(self._timeout) as scope:
+            fetched = await self._get(target, host_header, server_name, "*/*", url, read_body=False)
+            location = fetched.headers.get("location")
+            return urljoin(url, location) if fetched.status in REDIRECTS and location else url
+        assert scope.cancelled_caught
+        raise FetchError(f"Resolving {url} took longer than {self._timeout:g} s.")
 
-    async def _get(self, target: str, host_header: str, server_name: str, accept: str, url: str) -> Fetched:
+    async def _get(
+        self,
+        target: str,
+        host_header: str,
+        server_name: str,
+        accept: str,
+        url: str,
+        *,
+        read_body: bool = True,
+    ) -> Fetched:
         headers = {"Host": host_header, "User-Agent": self._user_agent, "Accept": accept}
         try:
             async with self._http.stream(
@@ -209,7 +208,7 @@ class SafeFetcher:
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
                     raise FetchError(f"{url} is {int(declared):,} bytes; the limit is {self.max_bytes:,}.")
                 body = bytearray()
-                if response.status_code not in REDIRECTS:
+                if read_body and response.status_code not in REDIRECTS:
                     async for chunk in response.aiter_bytes():
                         body.extend(chunk)
                         if len(body) > self.max_bytes:
