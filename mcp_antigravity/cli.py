@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP transports: address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="HTTP transports: port to listen on")
     serve.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="listen beyond loopback without ANTIGRAVITY_HTTP_TOKEN (only behind an authenticating proxy)",
+    )
+    serve.add_argument(
         "--emulator",
         action="store_true",
         help="answer from an in-process emulator instead of the real upstream (no account needed)",
@@ -109,12 +114,16 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from .transports import serve
 
-    if args.transport != "stdio" and not _is_loopback(args.host):
-        log.warning(
-            "listening on %s: the MCP endpoint has no authentication; expose it only on a trusted "
-            "network or behind an authenticating proxy",
-            args.host,
-        )
+    exposed = args.transport != "stdio" and not _is_loopback(args.host)
+    if exposed and settings.http_token is None:
+        if not args.allow_unauthenticated:
+            print(
+                f"Refusing to listen on {args.host} without authentication: set ANTIGRAVITY_HTTP_TOKEN (callers then "
+                "send Authorization: Bearer <token>), or pass --allow-unauthenticated behind an authenticating proxy.",
+                file=sys.stderr,
+            )
+            return 2
+        log.warning("listening on %s without authentication (--allow-unauthenticated)", args.host)
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(
             lambda: serve(settings, args.transport, host=args.host, port=args.port, emulator=args.emulator)

@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     )
 
     # --- server ---------------------------------------------------------------------------
+    http_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token the HTTP transports require; needed to listen beyond loopback.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @field_validator("fetch_allow", "file_roots", mode="before")

@@ -9,10 +9,12 @@ from typing import Literal
 
 import uvicorn
 from pydantic import SecretStr
+from starlette.types import ASGIApp
 
 from .config import Settings
 from .emulator import EmulatorConfig, running_emulator
 from .emulator.runner import bind_socket
+from .httpauth import RequireBearerToken
 from .runtime import Runtime
 from .server import build_server
 
@@ -45,10 +47,13 @@ async def serve(settings: Settings, transport: Transport, *, host: str, port: in
         if transport == "stdio":
             await server.run_stdio_async()
             return
+        app: ASGIApp
         if transport == "streamable-http":
             app, path = server.streamable_http_app(host=host), "/mcp"
         else:
             app, path = server.sse_app(host=host), "/sse"
+        if settings.http_token is not None:
+            app = RequireBearerToken(app, settings.http_token.get_secret_value())
         # Bind first, so the address printed below already accepts connections.
         sock = bind_socket(host, port)
         shown = f"[{host}]" if ":" in host else host

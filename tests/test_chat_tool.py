@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client, StdioServerParameters
 from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.types import TextContent
 
 from mcp_antigravity import build_server
@@ -245,11 +246,12 @@ async def test_over_stdio_with_three_settings_alone(emulator: Running, tmp_path:
     assert instance.requests[-1]["body"]["project"] == PROJECT
 
 
-def start_server(transport: str, tmp_path: Path) -> Iterator[str]:
+def start_server(transport: str, tmp_path: Path, **extra_env: str) -> Iterator[str]:
     """`mcp-antigravity serve --transport <transport> --emulator` in a child process; yields its endpoint."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path)
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env.update(extra_env)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -341,3 +343,22 @@ async def test_sparse_upstream_answers_still_make_a_result(tmp_path: Path) -> No
         "total_tokens": 0,
     }
     assert "response_id" not in result.structured_content
+
+
+@pytest.fixture
+def tokened_server(tmp_path: Path) -> Iterator[str]:
+    yield from start_server("streamable-http", tmp_path, ANTIGRAVITY_HTTP_TOKEN="let-me-in")
+
+
+async def test_http_token_is_required_when_set(tokened_server: str) -> None:
+    async with httpx2.AsyncClient() as http:
+        refused = await http.post(tokened_server, json={}, headers={"Content-Type": "application/json"})
+        wrong = await http.post(tokened_server, json={}, headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 401 and wrong.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": "Bearer let-me-in"}) as http,
+        Client(streamable_http_client(tokened_server, http_client=http), mode="legacy") as client,
+    ):
+        result = await client.call_tool("chat", {"prompt": "with a token"})
+    assert text_of(result) == "Echo: with a token"

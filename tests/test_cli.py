@@ -64,3 +64,9 @@ def test_misspelled_setting_is_warned_about() -> None:
 def test_missing_config_file_is_reported() -> None:
     result = run_cli("--config", "/nonexistent.toml", "serve")
     assert result.returncode == 2 and "/nonexistent.toml does not exist" in result.stderr
+
+
+def test_exposed_http_without_a_token_refuses_to_start() -> None:
+    result = run_cli("serve", "--transport", "streamable-http", "--host", "0.0.0.0", "--port", "0")
+    assert result.returncode == 2
+    assert "Refusing to listen on 0.0.0.0 without authentication: set ANTIGRAVITY_HTTP_TOKEN" in result.stderr
