@@ -112,7 +112,7 @@ async def _call(client: Client, name: str, echo: Callable[[str], None], site: st
     details = result.structured_content or {}
     usage = details.get("usage", {})
     echo(
-        f"  ok   {name} [{details.get('model', '?')}, {len(updates)} progress update(s), "
+        f"  ok   {name} [{details.get('model') or details.get('engine', '?')}, {len(updates)} progress update(s), "
         f"{usage.get('total_tokens', '?')} tokens]: {_summary(result)}"
     )
     return True
