@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     access_token: SecretStr | None = Field(
         default=None, description="Static OAuth bearer token; skips the OAuth flow (CI, power users)."
     )
+    refresh_token: SecretStr | None = Field(
+        default=None,
+        description="OAuth refresh token; access tokens are then fetched and renewed automatically.",
+    )
+    oauth_client_id: str | None = Field(
+        default=None, description="OAuth client id that issued the refresh token."
+    )
+    oauth_client_secret: SecretStr | None = Field(default=None, description="Its client secret.")
+    oauth_token_url: str = Field(
+        default="https://oauth2.googleapis.com/token", description="OAuth token endpoint."
+    )
     project: str | None = Field(default=None, description="Google Cloud project id; skips project discovery.")
     fallback_project: str = Field(
         default=DEFAULT_PROJECT, description="Project used when discovery finds none."
@@ -222,6 +233,11 @@ class Settings(BaseSettings):
     def _check_backoff(self) -> Settings:
         if self.backoff_max < self.backoff_initial:
             raise ValueError("backoff_max must be at least backoff_initial")
+        if self.refresh_token is not None and not (self.oauth_client_id and self.oauth_client_secret):
+            raise ValueError(
+                "ANTIGRAVITY_REFRESH_TOKEN needs ANTIGRAVITY_OAUTH_CLIENT_ID and ANTIGRAVITY_OAUTH_CLIENT_SECRET "
+                "(the OAuth client that issued it)"
+            )
         return self
 
     @property

@@ -1,6 +1,6 @@
 """The Antigravity client: request building, the upstream's errors, retries and fallback."""
 
-from .auth import NoCredentials, StaticToken, TokenSource, token_source
+from .auth import NoCredentials, RefreshingToken, StaticToken, TokenSource, token_source
 from .client import AntigravityClient, open_http_client
 from .errors import (
     AntigravityConnectionError,
@@ -31,6 +31,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RefreshingToken",
     "ResponseFormatError",
     "ServerError",
     "StaticToken",

@@ -1,16 +1,26 @@
-"""Where the bearer token comes from.
-
-Today: a static token (``ANTIGRAVITY_ACCESS_TOKEN``). The OAuth flow plugs in later as
-another :class:`TokenSource`; the client only ever asks for a token and an account key.
+"""Where the bearer token comes from: a static token (``ANTIGRAVITY_ACCESS_TOKEN``) or a refresh
+token that is exchanged for access tokens and renewed 60 s before they expire (reference §4).
+The client only ever asks for a token, an account key, and to forget a refused token.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import hashlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
+import anyio
+import httpx2
 from pydantic import SecretStr
 
-from .errors import CredentialsError
+from .errors import AntigravityConnectionError, CredentialsError
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+REFRESH_AHEAD = 60.0
+"""Seconds before expiry that a token is renewed."""
 
 
 class TokenSource(Protocol):
@@ -21,6 +31,10 @@ class TokenSource(Protocol):
 
     async def token(self) -> str:
         """A valid access token; raises :class:`CredentialsError` when there is none."""
+        ...
+
+    async def invalidate(self) -> bool:
+        """Forget the current token after the upstream refused it; ``True`` when a new one may help."""
         ...
 
 
@@ -37,6 +51,9 @@ class StaticToken:
     async def token(self) -> str:
         return self._token.get_secret_value()
 
+    async def invalidate(self) -> bool:
+        return False
+
 
 class NoCredentials:
     """Stands in when nothing is configured, so the server starts and every call says what to do."""
@@ -47,10 +64,102 @@ class NoCredentials:
 
     async def token(self) -> str:
         raise CredentialsError(
-            "No Antigravity credentials are configured. Set ANTIGRAVITY_ACCESS_TOKEN to an OAuth access "
-            "token, or run `mcp-antigravity serve --emulator` to try the server offline."
+            "No Antigravity credentials are configured. Set ANTIGRAVITY_ACCESS_TOKEN to an OAuth access token (or "
+            "ANTIGRAVITY_REFRESH_TOKEN with its OAuth client), or run `mcp-antigravity serve --emulator` to try the "
+            "server offline."
         )
 
+    async def invalidate(self) -> bool:
+        return False
 
-def token_source(token: SecretStr | None) -> TokenSource:
-    return StaticToken(token) if token is not None and token.get_secret_value() else NoCredentials()
+
+class RefreshingToken:
+    """Access tokens from a refresh token, renewed before they expire and after the upstream refuses one.
+
+    Concurrent callers share one refresh. ``invalid_grant`` means the refresh token itself is dead
+    (revoked, expired, password changed): that is final, and the message says to log in again.
+    """
+
+    def __init__(
+        self,
+        http: httpx2.AsyncClient,
+        *,
+        refresh_token: SecretStr,
+        client_id: str,
+        client_secret: SecretStr,
+        token_url: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._refresh_token = refresh_token
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token_url = token_url
+        self._clock = clock
+        self._lock = anyio.Lock()
+        self._access: str | None = None
+        self._expires_at = 0.0
+
+    @property
+    def account(self) -> str:
+        digest = hashlib.sha256(self._refresh_token.get_secret_value().encode()).hexdigest()
+        return f"refresh-{digest[:12]}"
+
+    async def token(self) -> str:
+        async with self._lock:
+            if self._access is None or self._clock() >= self._expires_at - REFRESH_AHEAD:
+                await self._refresh()
+            assert self._access is not None
+            return self._access
+
+    async def invalidate(self) -> bool:
+        async with self._lock:
+            self._access = None
+        return True
+
+    async def _refresh(self) -> None:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": self._refresh_token.get_secret_value(),
+            "client_id": self._client_id,
+            "client_secret": self._client_secret.get_secret_value(),
+        }
+        try:
+            response = await self._http.post(self._token_url, data=form)
+        except httpx2.HTTPError as exc:
+            raise AntigravityConnectionError(
+                f"Cannot reach the OAuth token endpoint {self._token_url}: {exc}.", endpoint=self._token_url
+            ) from exc
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code >= 400 or not isinstance(body, dict) or "access_token" not in body:
+            error = body.get("error") if isinstance(body, dict) else None
+            if error == "invalid_grant":
+                raise CredentialsError(
+                    "The refresh token was revoked or has expired (invalid_grant). Log in again and set the new "
+                    "token in ANTIGRAVITY_REFRESH_TOKEN."
+                )
+            raise CredentialsError(
+                f"The OAuth token endpoint refused to refresh the access token (HTTP "
+                f"{response.status_code}, {error or 'no error code'}). Check "
+                "ANTIGRAVITY_OAUTH_CLIENT_ID and ANTIGRAVITY_OAUTH_CLIENT_SECRET."
+            )
+        self._access = str(body["access_token"])
+        self._expires_at = self._clock() + float(body.get("expires_in", 3600))
+
+
+def token_source(settings: Settings, http: httpx2.AsyncClient) -> TokenSource:
+    token = settings.access_token
+    if token is not None and token.get_secret_value():
+        return StaticToken(token)
+    if settings.refresh_token is not None and settings.oauth_client_id and settings.oauth_client_secret:
+        return RefreshingToken(
+            http,
+            refresh_token=settings.refresh_token,
+            client_id=settings.oauth_client_id,
+            client_secret=settings.oauth_client_secret,
+            token_url=settings.oauth_token_url,
+        )
+    return NoCredentials()

@@ -29,6 +29,7 @@ from .errors import (
     AntigravityConnectionError,
     AntigravityError,
     AntigravityTimeoutError,
+    AuthenticationError,
     ResponseFormatError,
     error_from_body,
 )
@@ -77,7 +78,7 @@ class AntigravityClient:
     ) -> None:
         self._settings = settings
         self._http = http
-        self._tokens = tokens or token_source(settings.access_token)
+        self._tokens = tokens or token_source(settings, http)
         self._random = random
         self._sleep = sleep
         self._clock = clock
@@ -170,12 +171,17 @@ class AntigravityClient:
         deadline_at: float,
     ) -> T:
         index = retries = 0
+        renewed = False
         while True:
             try:
                 return await attempt(endpoints[index])
             except AntigravityError as error:
                 if not retryable():
                     raise
+                if isinstance(error, AuthenticationError) and not renewed and await self._tokens.invalidate():
+                    renewed = True  # a refused token is renewed once, then the call is tried again
+                    log.info("%s: the upstream refused the access token; renewing it", what)
+                    continue
                 decision = decide(
                     error,
                     endpoint_index=index,

@@ -6,6 +6,8 @@ import hmac
 import itertools
 import json
 import re
+import secrets
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -64,6 +66,10 @@ class EmulatorConfig:
     """onboardUser answers "not done yet" this many times before it completes."""
     chunk_words: int = 4
     signing_key: str = "emulator-signing-key"
+    refresh_token: str = "emulator-refresh-token"  # noqa: S105 - the emulator's own, not a secret
+    """The refresh token its OAuth token endpoint (POST /token) accepts."""
+    token_lifetime: int = 3600
+    """Seconds an access token from /token stays valid."""
     """Key of the HMAC in thought signatures; keep it to keep old signatures valid."""
     faults: list[Fault] = field(default_factory=list)
     log_size: int = 1000
@@ -105,6 +111,8 @@ class Emulator:
         self._onboard_calls = 0
         self._ids = itertools.count(1)
         self.signer = Signer(self.config.signing_key)
+        self.issued_tokens: dict[str, float] = {}
+        """Access tokens issued by /token, with their expiry (monotonic seconds)."""
         self._methods: dict[str, Callable[[Request, dict[str, Any]], Awaitable[Response]]] = {
             "generateContent": self._generate,
             "streamGenerateContent": self._stream,
@@ -116,6 +124,7 @@ class Emulator:
             routes=[
                 Route("/v1internal:{method}", self._dispatch, methods=["POST"]),
                 Route("/grounding-api-redirect/{doc}", self._grounding_redirect, methods=["GET", "HEAD"]),
+                Route("/token", self._token, methods=["POST"]),
                 Route("/_emulator/health", self._health, methods=["GET"]),
                 Route("/_emulator/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
@@ -158,7 +167,11 @@ class Emulator:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise unauthenticated(MISSING_CREDENTIALS, "CREDENTIALS_MISSING")
-        if not hmac.compare_digest(token.encode(), self.config.token.encode()):
+        expiry = self.issued_tokens.get(token)
+        if expiry is not None and expiry <= time.monotonic():
+            record["auth"] = "expired"
+            raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_EXPIRED")
+        if expiry is None and not hmac.compare_digest(token.encode(), self.config.token.encode()):
             record["auth"] = "invalid"
             raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
         record["auth"] = "valid"
@@ -285,6 +298,50 @@ class Emulator:
                     model_id: {"displayName": model_id, "quotaInfo": {"remainingFraction": 1.0}}
                     for model_id in MODELS
                 }
+            }
+        )
+
+    async def _token(self, request: Request) -> Response:
+        """Google's OAuth token endpoint, refresh_token grant only (form-encoded, as the real one)."""
+        form = await request.form()
+        self.requests.append(
+            {
+                "method": "token",
+                "query": {},
+                "headers": {},
+                "auth": "n/a",
+                "body": {k: "<redacted>" if "token" in k or "secret" in k else v for k, v in form.items()},
+                "status": 200,
+                "fault": None,
+                "trace": "",
+            }
+        )
+        if (
+            form.get("grant_type") != "refresh_token"
+            or not form.get("client_id")
+            or not form.get("client_secret")
+        ):
+            self.requests[-1]["status"] = 400
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "Missing required parameter."},
+                status_code=400,
+            )
+        if not hmac.compare_digest(
+            str(form.get("refresh_token", "")).encode(), self.config.refresh_token.encode()
+        ):
+            self.requests[-1]["status"] = 400
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                status_code=400,
+            )
+        token = "ya29.emulator-" + secrets.token_urlsafe(24)
+        self.issued_tokens[token] = time.monotonic() + self.config.token_lifetime
+        return JSONResponse(
+            {
+                "access_token": token,
+                "expires_in": self.config.token_lifetime,
+                "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/cloud-platform",
             }
         )
 
