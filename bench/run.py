@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 
@@ -72,7 +73,8 @@ def bench_validator(calls: int) -> None:
 
 async def bench_loopback(calls: int) -> None:
     async with running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT)) as (_, url):
-        settings = load_settings(endpoints=[url], access_token=TOKEN, project=PROJECT)
+        scratch = tempfile.mkdtemp(prefix="mcp-antigravity-bench-")  # sessions of the bench stay out of user data
+        settings = load_settings(endpoints=[url], access_token=TOKEN, project=PROJECT, data_dir=scratch)
         request = GenerateContentRequest(contents=[Content(role="user", parts=[Part(text=PROMPT)])])
         async with open_http_client(settings) as http:
             client = AntigravityClient(settings, http)
