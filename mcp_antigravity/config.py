@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     oauth_token_url: str = Field(
         default="https://oauth2.googleapis.com/token", description="OAuth token endpoint."
     )
+    oauth_auth_url: str = Field(
+        default="https://accounts.google.com/o/oauth2/v2/auth", description="OAuth consent page, for login."
+    )
     project: str | None = Field(default=None, description="Google Cloud project id; skips project discovery.")
     fallback_project: str = Field(
         default=DEFAULT_PROJECT, description="Project used when discovery finds none."
@@ -247,6 +250,11 @@ class Settings(BaseSettings):
     @property
     def images_path(self) -> Path:
         return self.output_dir or Path(platformdirs.user_data_dir(APP_NAME)) / "images"
+
+    @property
+    def credentials_path(self) -> Path:
+        """Where ``mcp-antigravity login`` keeps the refresh token."""
+        return (self.data_dir or Path(platformdirs.user_data_dir(APP_NAME))) / "credentials.json"
 
     @property
     def sessions_path(self) -> Path:

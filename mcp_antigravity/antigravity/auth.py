@@ -6,6 +6,7 @@ The client only ever asks for a token, an account key, and to forget a refused t
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -154,12 +155,25 @@ def token_source(settings: Settings, http: httpx2.AsyncClient) -> TokenSource:
     token = settings.access_token
     if token is not None and token.get_secret_value():
         return StaticToken(token)
-    if settings.refresh_token is not None and settings.oauth_client_id and settings.oauth_client_secret:
+    refresh = settings.refresh_token or _saved_refresh_token(settings)
+    if refresh is not None and settings.oauth_client_id and settings.oauth_client_secret:
         return RefreshingToken(
             http,
-            refresh_token=settings.refresh_token,
+            refresh_token=refresh,
             client_id=settings.oauth_client_id,
             client_secret=settings.oauth_client_secret,
             token_url=settings.oauth_token_url,
         )
     return NoCredentials()
+
+
+def _saved_refresh_token(settings: Settings) -> SecretStr | None:
+    """The refresh token ``mcp-antigravity login`` saved for this OAuth client, if any."""
+    try:
+        saved = json.loads(settings.credentials_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or saved.get("client_id") != settings.oauth_client_id:
+        return None
+    token = saved.get("refresh_token")
+    return SecretStr(token) if isinstance(token, str) and token else None

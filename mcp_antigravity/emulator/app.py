@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import itertools
 import json
@@ -12,6 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import anyio
 from starlette.applications import Starlette
@@ -112,6 +115,8 @@ class Emulator:
         self._ids = itertools.count(1)
         self.signer = Signer(self.config.signing_key)
         self.issued_tokens: dict[str, float] = {}
+        self.pending_codes: dict[str, tuple[str, str]] = {}
+        """Authorization codes waiting to be exchanged: code -> (PKCE challenge, redirect URI)."""
         """Access tokens issued by /token, with their expiry (monotonic seconds)."""
         self._methods: dict[str, Callable[[Request, dict[str, Any]], Awaitable[Response]]] = {
             "generateContent": self._generate,
@@ -125,6 +130,7 @@ class Emulator:
                 Route("/v1internal:{method}", self._dispatch, methods=["POST"]),
                 Route("/grounding-api-redirect/{doc}", self._grounding_redirect, methods=["GET", "HEAD"]),
                 Route("/token", self._token, methods=["POST"]),
+                Route("/o/oauth2/v2/auth", self._authorize, methods=["GET"]),
                 Route("/_emulator/health", self._health, methods=["GET"]),
                 Route("/_emulator/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
@@ -317,6 +323,16 @@ class Emulator:
             }
         )
         if (
+            form.get("grant_type") == "authorization_code"
+            and form.get("client_id")
+            and form.get("client_secret")
+        ):
+            return self._exchange_code(
+                str(form.get("code", "")),
+                str(form.get("code_verifier", "")),
+                str(form.get("redirect_uri", "")),
+            )
+        if (
             form.get("grant_type") != "refresh_token"
             or not form.get("client_id")
             or not form.get("client_secret")
@@ -341,6 +357,57 @@ class Emulator:
                 "access_token": token,
                 "expires_in": self.config.token_lifetime,
                 "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/cloud-platform",
+            }
+        )
+
+    async def _authorize(self, request: Request) -> Response:
+        """Google's consent page, already agreed to: it redirects back at once with a code (PKCE S256 only)."""
+        params = request.query_params
+        redirect = params.get("redirect_uri", "")
+        host = urlsplit(redirect).hostname
+        problems = [
+            name
+            for name, ok in (
+                ("client_id", bool(params.get("client_id"))),
+                ("response_type", params.get("response_type") == "code"),
+                ("redirect_uri", host in ("localhost", "127.0.0.1", "::1")),
+                ("code_challenge_method", params.get("code_challenge_method") == "S256"),
+                ("code_challenge", len(params.get("code_challenge", "")) >= 43),
+                (
+                    "scope",
+                    "https://www.googleapis.com/auth/cloud-platform" in params.get("scope", "").split(),
+                ),
+                ("access_type", params.get("access_type") == "offline"),
+            )
+            if not ok
+        ]
+        if problems:
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": f"Bad {', '.join(problems)}."},
+                status_code=400,
+            )
+        code = "4/emulator-" + secrets.token_urlsafe(16)
+        self.pending_codes[code] = (params["code_challenge"], redirect)
+        query = urlencode({"code": code, "state": params.get("state", ""), "scope": params["scope"]})
+        return RedirectResponse(f"{redirect}?{query}", status_code=302)
+
+    def _exchange_code(self, code: str, verifier: str, redirect: str) -> Response:
+        expected = self.pending_codes.pop(code, None)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        if expected is None or expected != (challenge, redirect):
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": "Bad authorization code or verifier."},
+                status_code=400,
+            )
+        token = "ya29.emulator-" + secrets.token_urlsafe(24)
+        self.issued_tokens[token] = time.monotonic() + self.config.token_lifetime
+        return JSONResponse(
+            {
+                "access_token": token,
+                "expires_in": self.config.token_lifetime,
+                "token_type": "Bearer",
+                "refresh_token": self.config.refresh_token,
                 "scope": "https://www.googleapis.com/auth/cloud-platform",
             }
         )

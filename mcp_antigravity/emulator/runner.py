@@ -63,7 +63,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
 async def serve_app(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Run ``app`` until the block exits; yields its base URL (``http://127.0.0.1:<port>``)."""
     sock = bind_socket(host, port)
-    bound_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    async with serve_app_on(app, sock):
+        yield f"http://{shown}:{sock.getsockname()[1]}"
+
+
+@contextlib.asynccontextmanager
+async def serve_app_on(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
+    """Run ``app`` on an already listening socket until the block exits; the socket is closed after."""
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -73,12 +80,11 @@ async def serve_app(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Asy
         timeout_graceful_shutdown=2,
     )
     server = _EmbeddedServer(config)
-    shown = f"[{host}]" if ":" in host else host
     try:
         async with anyio.create_task_group() as group:
             group.start_soon(server.serve, [sock])
             try:
-                yield f"http://{shown}:{bound_port}"
+                yield
             finally:
                 server.stop()
     finally:
