@@ -139,8 +139,8 @@ class RefreshingToken:
             error = body.get("error") if isinstance(body, dict) else None
             if error == "invalid_grant":
                 raise CredentialsError(
-                    "The refresh token was revoked or has expired (invalid_grant). Log in again and set the new "
-                    "token in ANTIGRAVITY_REFRESH_TOKEN."
+                    "The refresh token was revoked or has expired (invalid_grant). Log in again with "
+                    "`mcp-antigravity login`, or set a new token in ANTIGRAVITY_REFRESH_TOKEN."
                 )
             raise CredentialsError(
                 f"The OAuth token endpoint refused to refresh the access token (HTTP "
