@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import itertools
 import json
 import re
-import secrets
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import anyio
 from starlette.applications import Starlette
@@ -28,6 +23,7 @@ from .behaviour import reply_to, stream_bodies, trace_id, unary_body
 from .catalog import MODELS
 from .faults import Fault, FaultPlan, FaultSpecError, fault_from_mapping, parse_fault
 from .media import check_media
+from .oauth import OAuthServer
 from .proto import STRING, Message
 from .rpc import (
     INVALID_CREDENTIALS,
@@ -114,10 +110,7 @@ class Emulator:
         self._onboard_calls = 0
         self._ids = itertools.count(1)
         self.signer = Signer(self.config.signing_key)
-        self.issued_tokens: dict[str, float] = {}
-        self.pending_codes: dict[str, tuple[str, str]] = {}
-        """Authorization codes waiting to be exchanged: code -> (PKCE challenge, redirect URI)."""
-        """Access tokens issued by /token, with their expiry (monotonic seconds)."""
+        self.oauth = OAuthServer(self.config.refresh_token, self.config.token_lifetime, self.requests.append)
         self._methods: dict[str, Callable[[Request, dict[str, Any]], Awaitable[Response]]] = {
             "generateContent": self._generate,
             "streamGenerateContent": self._stream,
@@ -129,8 +122,8 @@ class Emulator:
             routes=[
                 Route("/v1internal:{method}", self._dispatch, methods=["POST"]),
                 Route("/grounding-api-redirect/{doc}", self._grounding_redirect, methods=["GET", "HEAD"]),
-                Route("/token", self._token, methods=["POST"]),
-                Route("/o/oauth2/v2/auth", self._authorize, methods=["GET"]),
+                Route("/token", self.oauth.token, methods=["POST"]),
+                Route("/o/oauth2/v2/auth", self.oauth.authorize, methods=["GET"]),
                 Route("/_emulator/health", self._health, methods=["GET"]),
                 Route("/_emulator/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
@@ -173,11 +166,11 @@ class Emulator:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise unauthenticated(MISSING_CREDENTIALS, "CREDENTIALS_MISSING")
-        expiry = self.issued_tokens.get(token)
-        if expiry is not None and expiry <= time.monotonic():
+        expired = self.oauth.expired(token)
+        if expired:
             record["auth"] = "expired"
             raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_EXPIRED")
-        if expiry is None and not hmac.compare_digest(token.encode(), self.config.token.encode()):
+        if expired is None and not hmac.compare_digest(token.encode(), self.config.token.encode()):
             record["auth"] = "invalid"
             raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
         record["auth"] = "valid"
@@ -304,111 +297,6 @@ class Emulator:
                     model_id: {"displayName": model_id, "quotaInfo": {"remainingFraction": 1.0}}
                     for model_id in MODELS
                 }
-            }
-        )
-
-    async def _token(self, request: Request) -> Response:
-        """Google's OAuth token endpoint, refresh_token grant only (form-encoded, as the real one)."""
-        form = await request.form()
-        self.requests.append(
-            {
-                "method": "token",
-                "query": {},
-                "headers": {},
-                "auth": "n/a",
-                "body": {k: "<redacted>" if "token" in k or "secret" in k else v for k, v in form.items()},
-                "status": 200,
-                "fault": None,
-                "trace": "",
-            }
-        )
-        if (
-            form.get("grant_type") == "authorization_code"
-            and form.get("client_id")
-            and form.get("client_secret")
-        ):
-            return self._exchange_code(
-                str(form.get("code", "")),
-                str(form.get("code_verifier", "")),
-                str(form.get("redirect_uri", "")),
-            )
-        if (
-            form.get("grant_type") != "refresh_token"
-            or not form.get("client_id")
-            or not form.get("client_secret")
-        ):
-            self.requests[-1]["status"] = 400
-            return JSONResponse(
-                {"error": "invalid_request", "error_description": "Missing required parameter."},
-                status_code=400,
-            )
-        if not hmac.compare_digest(
-            str(form.get("refresh_token", "")).encode(), self.config.refresh_token.encode()
-        ):
-            self.requests[-1]["status"] = 400
-            return JSONResponse(
-                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
-                status_code=400,
-            )
-        token = "ya29.emulator-" + secrets.token_urlsafe(24)
-        self.issued_tokens[token] = time.monotonic() + self.config.token_lifetime
-        return JSONResponse(
-            {
-                "access_token": token,
-                "expires_in": self.config.token_lifetime,
-                "token_type": "Bearer",
-                "scope": "https://www.googleapis.com/auth/cloud-platform",
-            }
-        )
-
-    async def _authorize(self, request: Request) -> Response:
-        """Google's consent page, already agreed to: it redirects back at once with a code (PKCE S256 only)."""
-        params = request.query_params
-        redirect = params.get("redirect_uri", "")
-        host = urlsplit(redirect).hostname
-        problems = [
-            name
-            for name, ok in (
-                ("client_id", bool(params.get("client_id"))),
-                ("response_type", params.get("response_type") == "code"),
-                ("redirect_uri", host in ("localhost", "127.0.0.1", "::1")),
-                ("code_challenge_method", params.get("code_challenge_method") == "S256"),
-                ("code_challenge", len(params.get("code_challenge", "")) >= 43),
-                (
-                    "scope",
-                    "https://www.googleapis.com/auth/cloud-platform" in params.get("scope", "").split(),
-                ),
-                ("access_type", params.get("access_type") == "offline"),
-            )
-            if not ok
-        ]
-        if problems:
-            return JSONResponse(
-                {"error": "invalid_request", "error_description": f"Bad {', '.join(problems)}."},
-                status_code=400,
-            )
-        code = "4/emulator-" + secrets.token_urlsafe(16)
-        self.pending_codes[code] = (params["code_challenge"], redirect)
-        query = urlencode({"code": code, "state": params.get("state", ""), "scope": params["scope"]})
-        return RedirectResponse(f"{redirect}?{query}", status_code=302)
-
-    def _exchange_code(self, code: str, verifier: str, redirect: str) -> Response:
-        expected = self.pending_codes.pop(code, None)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-        if expected is None or expected != (challenge, redirect):
-            return JSONResponse(
-                {"error": "invalid_grant", "error_description": "Bad authorization code or verifier."},
-                status_code=400,
-            )
-        token = "ya29.emulator-" + secrets.token_urlsafe(24)
-        self.issued_tokens[token] = time.monotonic() + self.config.token_lifetime
-        return JSONResponse(
-            {
-                "access_token": token,
-                "expires_in": self.config.token_lifetime,
-                "token_type": "Bearer",
-                "refresh_token": self.config.refresh_token,
-                "scope": "https://www.googleapis.com/auth/cloud-platform",
             }
         )
 
