@@ -1,5 +1,6 @@
 """robots.txt, as RFC 9309 reads it, fetched through the SSRF-safe fetcher and cached per site.
 
+* Rules are cached per site for an hour, for at most 512 sites.
 * 2xx: the rules apply, for our product token (``ANTIGRAVITY_READER_USER_AGENT``) or ``*``.
 * 4xx (no robots.txt, or forbidden to read): everything is allowed.
 * 5xx or unreachable: everything is disallowed for now (the site may be down or refusing us).
@@ -16,6 +17,8 @@ from urllib.robotparser import RobotFileParser
 from .fetcher import FetchError, FetchRefused, SafeFetcher
 
 TTL = 3600.0
+MAX_SITES = 512
+"""Sites whose rules are kept; the least recently fetched go first."""
 
 
 class Robots:
@@ -32,7 +35,10 @@ class Robots:
         cached = self._cache.get(origin)
         if cached is None or self._clock() - cached[0] > TTL:
             cached = (self._clock(), await self._load(origin))
+            self._cache.pop(origin, None)  # re-inserted last: the dict's order is the age order
             self._cache[origin] = cached
+            while len(self._cache) > MAX_SITES:
+                del self._cache[next(iter(self._cache))]
         rules = cached[1]
         if isinstance(rules, RobotFileParser):
             return (
