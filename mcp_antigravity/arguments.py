@@ -15,16 +15,35 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .schema import MAX_DEPTH, SchemaError, is_null_schema, resolve_reference
+from .schema import MAX_DEPTH, MAX_NODES, SchemaError, is_null_schema, resolve_reference
+
+
+class _Exhausted(Exception):
+    """More schema nodes were visited than cleaning would have allowed."""
 
 
 def restore_arguments(schema: Mapping[str, Any] | bool, args: Any) -> Any:
     """Undo what cleaning did to values: decode objects sent as JSON strings, and give back
-    ``null`` for keys the caller's schema requires but the model could leave out."""
-    return _restore(schema, args, schema, 0)
+    ``null`` for keys the caller's schema requires but the model could leave out.
+
+    The work is bounded (ten times :data:`.schema.MAX_NODES` steps); past it the arguments come
+    back as they are, and validation says what is wrong with them."""
+    try:
+        return _restore(schema, args, schema, 0, [10 * MAX_NODES])
+    except _Exhausted:
+        return args
 
 
-def _restore(schema: Mapping[str, Any] | bool, value: Any, root: Mapping[str, Any] | bool, depth: int) -> Any:
+def _restore(
+    schema: Mapping[str, Any] | bool,
+    value: Any,
+    root: Mapping[str, Any] | bool,
+    depth: int,
+    budget: list[int],
+) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _Exhausted
     if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
         return value
     if isinstance(schema.get("$ref"), str):
@@ -36,11 +55,11 @@ def _restore(schema: Mapping[str, Any] | bool, value: Any, root: Mapping[str, An
             **(target if isinstance(target, Mapping) else {}),
             **{k: v for k, v in schema.items() if k != "$ref"},
         }
-        return _restore(merged, value, root, depth + 1)
+        return _restore(merged, value, root, depth + 1, budget)
     for key in ("allOf", "anyOf", "oneOf"):
         for branch in schema.get(key, []) if isinstance(schema.get(key), list) else []:
             if isinstance(branch, Mapping) and not is_null_schema(branch):
-                value = _restore(branch, value, root, depth + 1)
+                value = _restore(branch, value, root, depth + 1, budget)
     kinds = schema.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds]
     properties = schema.get("properties")
@@ -52,7 +71,8 @@ def _restore(schema: Mapping[str, Any] | bool, value: Any, root: Mapping[str, An
         return decoded if isinstance(decoded, dict) else value
     if isinstance(value, dict) and isinstance(properties, Mapping):
         restored = {
-            k: _restore(properties[k], v, root, depth + 1) if k in properties else v for k, v in value.items()
+            k: _restore(properties[k], v, root, depth + 1, budget) if k in properties else v
+            for k, v in value.items()
         }
         for name in schema.get("required", []) if isinstance(schema.get("required"), list) else []:
             if name not in restored and name in properties and _allows_null(properties[name], root):
@@ -60,7 +80,7 @@ def _restore(schema: Mapping[str, Any] | bool, value: Any, root: Mapping[str, An
         return restored
     items = schema.get("items")
     if isinstance(value, list) and isinstance(items, Mapping):
-        return [_restore(items, v, root, depth + 1) for v in value]
+        return [_restore(items, v, root, depth + 1, budget) for v in value]
     return value
 
 

@@ -153,6 +153,12 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(
         default=30.0, gt=0, description="Seconds for one URL fetch, redirects included."
     )
+    fetch_max_connections: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="Connections open at once for fetching callers' URLs (a pool apart from the upstream's).",
+    )
     vision_model: str = Field(default="gemini-3-flash", min_length=1)
     max_images: int = Field(default=8, ge=1, le=64, description="Images per vision call.")
     transcribe_model: str = Field(default="gemini-2.5-flash", min_length=1)
@@ -198,7 +204,7 @@ class Settings(BaseSettings):
     @field_validator("fetch_allow")
     @classmethod
     def _check_allow(cls, value: list[str]) -> list[str]:
-        from .fetcher import FetchPolicy
+        from .netpolicy import FetchPolicy
 
         FetchPolicy.parse(value)  # raises ValueError naming the bad entry
         return value

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolResult, TextContent
@@ -76,7 +77,8 @@ async def run_demo(echo: Callable[[str], None] = print) -> int:
                     "ANTIGRAVITY_PROJECT": emulator.config.project,
                     "ANTIGRAVITY_CONFIG_FILE": str(empty_config),
                     "ANTIGRAVITY_DATA_DIR": str(Path(scratch) / "data"),
-                    "ANTIGRAVITY_FETCH_ALLOW": "127.0.0.1/32",  # the demo's own site and the emulator
+                    # the demo's own site and the emulator (its search redirect links), on their ports only
+                    "ANTIGRAVITY_FETCH_ALLOW": f"{urlsplit(site).netloc},{urlsplit(url).netloc}",
                 },
             )
             echo(f"mcp-antigravity demo: server over stdio, upstream = emulator at {url}")

@@ -1,88 +1,50 @@
 """Fetching URLs on a caller's behalf without reaching internal addresses (SSRF-safe).
 
-Every hop is checked, the first request and each redirect alike:
+Every hop is checked, the first request and each redirect alike, by one policy
+(:mod:`.netpolicy`): the URL is read strictly, its host resolved here, and every address it
+resolves to must be globally routable (judged by what it reaches: IPv6 forms that carry an
+IPv4 address are unwrapped). The connection then goes to the address that was checked (the
+request keeps its ``Host`` header and TLS server name), so DNS cannot answer differently
+between check and use. The body is read in a stream and cut off past ``max_bytes``.
 
-* only ``http`` and ``https``;
-* the host is resolved here, and every address it resolves to must be globally routable:
-  loopback, private, link-local (the cloud metadata address ``169.254.169.254`` among them),
-  shared/CGNAT, unique-local IPv6, multicast, reserved and unspecified addresses are refused,
-  also when written as IPv4-mapped IPv6 (``::ffff:127.0.0.1``), in decimal or octal, or
-  behind a DNS name;
-* the connection then goes to the address that was checked (the request keeps its ``Host``
-  header and TLS server name), so DNS cannot answer differently between check and use;
-* the body is read in a stream and cut off past ``max_bytes``.
-
-An allowlist (``ANTIGRAVITY_FETCH_ALLOW``: host names and CIDR networks) opens chosen hosts or
-networks, for example an intranet server or a test site on loopback.
+An allowlist (``ANTIGRAVITY_FETCH_ALLOW``) opens chosen hosts or networks on chosen ports.
+Fetching has its own connection pool, apart from the upstream's (see :func:`open_fetch_client`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import anyio
 import httpx2
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from .netpolicy import FetchError, FetchPolicy, FetchRefused, InvalidURL, IPAddress, Target, parse_url
+
+__all__ = [
+    "FetchError",
+    "FetchPolicy",
+    "FetchRefused",
+    "Fetched",
+    "InvalidURL",
+    "SafeFetcher",
+    "open_fetch_client",
+]
+
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-class FetchError(Exception):
-    """The URL was not fetched; the message says why and what to do."""
-
-
-class FetchRefused(FetchError):
-    """The URL leads where this server may not go (an internal address, or not http/https)."""
-
-
-@dataclass(frozen=True)
-class FetchPolicy:
-    allow_hosts: frozenset[str] = frozenset()
-    allow_networks: tuple[IPNetwork, ...] = ()
-
-    @classmethod
-    def parse(cls, entries: Sequence[str]) -> FetchPolicy:
-        """``["intranet.example", "10.1.0.0/16", "127.0.0.1"]`` → a policy. Raises ValueError."""
-        hosts: set[str] = set()
-        networks: list[IPNetwork] = []
-        for entry in (e.strip() for e in entries):
-            if not entry:
-                continue
-            try:
-                networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                if "/" in entry or " " in entry:
-                    raise ValueError(f"{entry!r} is neither a host name nor a CIDR network") from None
-                hosts.add(entry.lower().rstrip("."))
-        return cls(frozenset(hosts), tuple(networks))
-
-    def host_allowed(self, host: str) -> bool:
-        host = host.lower().rstrip(".")
-        return host in self.allow_hosts or any(
-            host.endswith("." + h.removeprefix("*.")) for h in self.allow_hosts if h.startswith("*.")
-        )
-
-    def refusal(self, address: IPAddress) -> str | None:
-        """Why ``address`` may not be contacted, or ``None`` when it may."""
-        if any(address in network for network in self.allow_networks):
-            return None
-        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-        if mapped is not None:
-            return self.refusal(mapped)
-        if address.is_loopback:
-            return "a loopback address"
-        if address.is_link_local:
-            return "a link-local address (this includes the cloud metadata service)"
-        if address.is_multicast:
-            return "a multicast address"
-        if address.is_private or not address.is_global:
-            return "a private or reserved address"
-        return None
+def open_fetch_client(*, max_connections: int, timeout: float) -> httpx2.AsyncClient:
+    """The pool for fetching callers' URLs: separate from the upstream's, so slow sites never
+    hold the connections that model calls need."""
+    return httpx2.AsyncClient(
+        timeout=httpx2.Timeout(timeout),
+        limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections // 2),
+        follow_redirects=False,
+        trust_env=False,  # never through a proxy from the environment: the checked address is the one used
+    )
 
 
 @dataclass
@@ -96,22 +58,20 @@ class Fetched:
     redirects: list[str] = field(default_factory=list)
 
 
-async def _resolve(host: str, port: int) -> list[IPAddress]:
+async def _resolve(target: Target) -> list[IPAddress]:
+    if target.address is not None:
+        return [target.address]
     try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await anyio.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise FetchError(f"Cannot resolve {host}: {exc.strerror or exc}.") from exc
+        raise FetchError(f"Cannot resolve {target.host}: {exc.strerror or exc}.") from exc
     addresses: list[IPAddress] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise FetchError(f"Cannot resolve {host}.")
+        raise FetchError(f"Cannot resolve {target.host}.")
     return addresses
 
 
@@ -133,31 +93,30 @@ class SafeFetcher:
         self._user_agent = user_agent
         self._max_redirects = max_redirects
 
+    def check(self, url: str) -> Target:
+        """``url`` read and checked without any I/O; raises :class:`InvalidURL` or :class:`FetchRefused`."""
+        target = parse_url(url)
+        if target.address is not None:
+            self._judge(target, target.address)
+        return target
+
+    def _judge(self, target: Target, address: IPAddress) -> None:
+        why = self.policy.refusal(address, target.port)
+        if why is not None:
+            raise FetchRefused(
+                f"Refused to fetch {target.url[:200]}: {target.host} is {why} ({address}). Internal addresses are "
+                "not fetched; an administrator can allow chosen hosts or networks with ANTIGRAVITY_FETCH_ALLOW."
+            )
+
     async def _target(self, url: str) -> tuple[str, str, str]:
         """The checked address to connect to for ``url``: (request URL, Host header, TLS server name)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchRefused(
-                f"Only http and https URLs can be fetched, not {parts.scheme or 'this'!r}: {url}"
-            )
-        host = parts.hostname
-        if not host:
-            raise FetchError(f"{url} has no host.")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = await _resolve(host, port)
-        if self.policy.host_allowed(host):
-            return url, parts.netloc, host
+        target = self.check(url)
+        if target.address is None and self.policy.host_allowed(target.host, target.port):
+            return url, target.host_header, target.host
+        addresses = await _resolve(target)
         for address in addresses:
-            why = self.policy.refusal(address)
-            if why is not None:
-                raise FetchRefused(
-                    f"Refused to fetch {url}: {host} is {why} ({address}). Internal addresses are not fetched; "
-                    "an administrator can allow chosen hosts or networks with ANTIGRAVITY_FETCH_ALLOW."
-                )
-        address = addresses[0]
-        shown = f"[{address}]" if address.version == 6 else str(address)
-        netloc = f"{shown}:{parts.port}" if parts.port else shown
-        return parts._replace(netloc=netloc).geturl(), parts.netloc, host
+            self._judge(target, address)
+        return target.with_address(addresses[0]), target.host_header, target.host
 
     async def fetch(self, url: str, *, accept: str = "*/*") -> Fetched:
         redirects: list[str] = []

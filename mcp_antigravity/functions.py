@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import jsonschema
-import referencing.exceptions
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from .antigravity.wire import FunctionCall, FunctionDeclaration
 from .arguments import restore_arguments
 from .names import FunctionNames
 from .schema import SchemaError, clean_json_schema
+from .schema_check import check_schema, validate
 
 
 class FunctionSpec(BaseModel):
@@ -44,6 +43,7 @@ def upstream_parameters(schema: Mapping[str, Any] | None) -> dict[str, Any] | No
     """The cleaned ``parameters`` to declare; ``None`` for functions that take no declared arguments."""
     if schema is None:
         return None
+    check_schema(schema)
     cleaned = clean_json_schema(schema)
     if cleaned.get("type") not in ("object", None) or "anyOf" in cleaned:
         raise SchemaError("$", "a function's parameters must describe an object (type: object)")
@@ -64,7 +64,7 @@ def declare(specs: Sequence[FunctionSpec]) -> tuple[list[FunctionDeclaration], F
         try:
             parameters = upstream_parameters(spec.parameters)
         except SchemaError as exc:
-            raise ValueError(f"function {spec.name!r}: parameters are not a JSON Schema: {exc}") from exc
+            raise ValueError(f"function {spec.name!r}: parameters cannot be used: {exc}") from exc
         declarations.append(
             FunctionDeclaration(
                 name=names.add(spec.name), description=spec.description, parameters=parameters
@@ -90,22 +90,3 @@ def map_call(
     return FunctionCallResult(
         id=call.id or fallback_id, name=original, args=args, valid=not errors, errors=errors
     )
-
-
-def validate(schema: Mapping[str, Any], value: Any) -> list[str]:
-    """Messages for every way ``value`` breaks ``schema`` (empty when it holds)."""
-    try:
-        validator_class = jsonschema.validators.validator_for(schema)
-        validator = validator_class(schema)
-        return [
-            _describe(e) for e in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
-        ]
-    except jsonschema.exceptions.SchemaError as exc:
-        return [f"the schema itself is invalid: {exc.message}"]
-    except referencing.exceptions.Unresolvable as exc:
-        return [f"the schema has a $ref that cannot be resolved: {exc}"]
-
-
-def _describe(error: jsonschema.exceptions.ValidationError) -> str:
-    where = "/".join(str(p) for p in error.absolute_path)
-    return f"{where or '(root)'}: {error.message}"

@@ -134,6 +134,8 @@ class MediaLoader:
         return await anyio.to_thread.run_sync(self._read_checked, path)
 
     def _read_checked(self, path: Path) -> bytes:
+        if "\x00" in str(path):
+            raise MediaError("The path contains a NUL character, which no file name can; nothing was read.")
         try:
             real = path.expanduser().resolve(strict=True)
         except (FileNotFoundError, RuntimeError):

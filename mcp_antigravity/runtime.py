@@ -14,7 +14,7 @@ import httpx2
 from . import __version__
 from .antigravity import AntigravityClient, open_http_client
 from .config import Settings
-from .fetcher import FetchPolicy, SafeFetcher
+from .fetcher import FetchPolicy, SafeFetcher, open_fetch_client
 from .media import MediaLoader
 from .robots import Robots
 from .sessions import Sessions
@@ -28,6 +28,7 @@ class Runtime:
         self.remote = remote
         self._users = 0
         self._http: httpx2.AsyncClient | None = None
+        self._fetch_http: httpx2.AsyncClient | None = None
         self._client: AntigravityClient | None = None
         self._media: MediaLoader | None = None
         self._fetcher: SafeFetcher | None = None
@@ -72,8 +73,11 @@ class Runtime:
             await self.sessions.open()
             self._http = open_http_client(self.settings)
             self._client = AntigravityClient(self.settings, self._http)
+            self._fetch_http = open_fetch_client(
+                max_connections=self.settings.fetch_max_connections, timeout=self.settings.fetch_timeout
+            )
             fetcher = SafeFetcher(
-                self._http,
+                self._fetch_http,
                 FetchPolicy.parse(self.settings.fetch_allow),
                 max_bytes=self.settings.media_max_bytes,
                 timeout=self.settings.fetch_timeout,
@@ -95,6 +99,8 @@ class Runtime:
     ) -> None:
         self._users -= 1
         if self._users == 0 and self._http is not None:
-            http, self._http, self._client = self._http, None, None
-            await http.aclose()
+            pools = [p for p in (self._http, self._fetch_http) if p is not None]
+            self._http = self._fetch_http = self._client = self._fetcher = self._robots = self._media = None
+            for pool in pools:
+                await pool.aclose()
             await self.sessions.close()

@@ -35,6 +35,8 @@
   root, ``readOnly``, ``writeOnly``, ``patternProperties``, ``propertyNames``,
   ``unevaluated*``, ``dependent*``, ``if``/``then``/``else``, ``not``, ``contains``, and any
   keyword this module does not know.
+* **Bounded work**: a schema that grows past :data:`MAX_NODES` nodes once its references are
+  inlined is refused with :class:`SchemaError` (work stops there, however large it would grow).
 * **Property names are data**: a property called ``const``, ``title``, ``default``,
   ``pattern``, ``type`` or ``$ref`` is never read as a keyword.
 
@@ -51,6 +53,10 @@ from urllib.parse import unquote
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 MAX_REF_EXPANSIONS = 2
 MAX_DEPTH = 32
+MAX_NODES = 20_000
+"""Schema nodes cleaning may visit, ``$ref`` expansions included: a few chained definitions
+that each refer to the next several times grow exponentially (a 1.7 KB schema reached
+millions), so the work is bounded and a schema past it is refused."""
 
 _OBJECT_KEYS = frozenset(
     {
@@ -164,8 +170,10 @@ def is_null_schema(node: object) -> bool:
 
 
 class _Cleaner:
-    def __init__(self, root: Mapping[str, Any] | bool) -> None:
+    def __init__(self, root: Mapping[str, Any] | bool, budget: int = MAX_NODES) -> None:
         self.root = root
+        self.budget = budget
+        self.visited = 0
 
     # ------------------------------------------------------------------ references
 
@@ -194,7 +202,7 @@ class _Cleaner:
         while stack:
             node = stack.pop()
             if isinstance(node, Mapping):
-                if node.get("$anchor") == name or node.get("$id") == f"#{name}":
+                if name in (node.get("$anchor"), node.get("$dynamicAnchor")) or node.get("$id") == f"#{name}":
                     return node
                 stack.extend(node.values())
             elif isinstance(node, list):
@@ -207,6 +215,13 @@ class _Cleaner:
         self, node: object, path: str, refs: tuple[str, ...], depth: int
     ) -> tuple[dict[str, Any], bool]:
         """The cleaned node, and whether it allows ``null``."""
+        self.visited += 1
+        if self.visited > self.budget:
+            raise SchemaError(
+                path,
+                f"the schema grows past {self.budget:,} nodes once its $refs are inlined (definitions that "
+                "refer to others several times grow exponentially); describe fewer levels or branches",
+            )
         if node is True:
             return {}, False
         if node is False:

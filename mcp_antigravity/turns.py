@@ -23,9 +23,10 @@ from .antigravity.wire import (
     ToolConfig,
 )
 from .arguments import restore_arguments
-from .functions import FunctionCallResult, FunctionSpec, declare, map_call, validate
+from .functions import FunctionCallResult, FunctionSpec, declare, map_call
 from .names import FunctionNames
 from .schema import SchemaError, clean_json_schema
+from .schema_check import check_schema, validate
 
 FunctionMode = Literal["auto", "any", "none"]
 
@@ -119,9 +120,10 @@ def generation_config(
     schema = None
     if response_schema is not None:
         try:
+            check_schema(response_schema)
             schema = clean_json_schema(response_schema)
         except SchemaError as exc:
-            raise TurnError(f"response_schema is not a JSON Schema: {exc}") from exc
+            raise TurnError(f"response_schema cannot be used: {exc}") from exc
     if all(
         v is None for v in (sampling.temperature, sampling.max_output_tokens, sampling.stop, schema, thinking)
     ):

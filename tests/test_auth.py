@@ -107,3 +107,15 @@ async def test_a_dead_refresh_token_says_log_in_again(
     text = "\n".join(c.text for c in result.content if isinstance(c, TextContent))
     assert result.is_error and "Log in again" in text and "ANTIGRAVITY_REFRESH_TOKEN" in text
     assert len([r for r in instance.requests if r["method"] == "generateContent"]) == 0
+
+
+async def test_a_refused_refresh_token_user_is_not_told_to_set_an_access_token(
+    emulator: tuple[Emulator, str], tmp_path: Path
+) -> None:
+    instance, url = emulator
+    instance.faults.add(parse_fault("expired_token:times=0"))
+    async with Client(build_server(refresh_settings(url, data_dir=tmp_path))) as client:
+        result = await client.call_tool("chat", {"prompt": "hi"})
+    text = "\n".join(c.text for c in result.content if isinstance(c, TextContent))
+    assert result.is_error and "ANTIGRAVITY_REFRESH_TOKEN" in text and "refused again after renewing" in text
+    assert "ANTIGRAVITY_ACCESS_TOKEN" not in text

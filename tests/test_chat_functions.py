@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from mcp_antigravity import build_server
 from mcp_antigravity.emulator import Emulator, parse_fault
-from mcp_antigravity.functions import validate
+from mcp_antigravity.schema_check import validate
 from mcp_antigravity.names import sanitize_function_name
 
 from .conftest import make_settings
@@ -178,11 +178,11 @@ async def test_mode_any_with_allowed_functions(client: Client, emulator: Running
                     {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": 7}}}}
                 ]
             },
-            "function 'f': parameters are not a JSON Schema: $.properties.a.type",
+            "function 'f': parameters cannot be used: $.properties.a.type",
         ),
         (
             {"response_schema": {"type": "object", "properties": []}},
-            "response_schema is not a JSON Schema: $.properties",
+            "response_schema cannot be used: $.properties",
         ),
         (
             {"function_results": [{"id": "call_nope", "name": "f", "result": 1}]},

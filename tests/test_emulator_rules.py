@@ -264,6 +264,28 @@ async def test_wrong_scalar_type_is_an_invalid_value(
     )
 
 
+@pytest.mark.parametrize("tokens", [2**31, 2**64 + 1, -(2**31) - 1, "99999999999", 1e12])
+async def test_int32_fields_refuse_values_out_of_range(
+    emulator: tuple[Emulator, str], http: httpx2.AsyncClient, tokens: object
+) -> None:
+    _, url = emulator
+    response = await post(http, url, envelope(with_config(maxOutputTokens=tokens)))
+    assert_rpc(
+        response,
+        400,
+        "INVALID_ARGUMENT",
+        "Invalid value at 'request.generation_config.max_output_tokens' (TYPE_INT32)",
+    )
+
+
+async def test_int32_fields_take_their_largest_value(
+    emulator: tuple[Emulator, str], http: httpx2.AsyncClient
+) -> None:
+    _, url = emulator
+    response = await post(http, url, envelope(with_config(maxOutputTokens=2**31 - 1)))
+    assert response.status_code == 200, response.text
+
+
 async def test_data_uri_in_inline_data_is_not_base64(
     emulator: tuple[Emulator, str], http: httpx2.AsyncClient
 ) -> None:

@@ -58,16 +58,33 @@ def test_public_addresses_are_allowed(address: str) -> None:
     assert DEFAULT.refusal(ipaddress.ip_address(address)) is None
 
 
-def test_allowlist_of_networks_and_hosts() -> None:
-    policy = FetchPolicy.parse(["10.1.0.0/16", "intranet.example", "*.corp.example", "127.0.0.1"])
-    assert policy.refusal(ipaddress.ip_address("10.1.2.3")) is None
-    assert policy.refusal(ipaddress.ip_address("10.2.0.1")) is not None
-    assert policy.refusal(ipaddress.ip_address("127.0.0.1")) is None
-    assert policy.refusal(ipaddress.ip_address("127.0.0.2")) is not None
-    assert policy.host_allowed("INTRANET.example.") and policy.host_allowed("wiki.corp.example")
-    assert not policy.host_allowed("corp.example.evil")
-    with pytest.raises(ValueError, match="neither a host name nor a CIDR"):
-        FetchPolicy.parse(["10.0.0.0/99"])
+def test_allowlist_of_networks_and_hosts_on_their_ports() -> None:
+    policy = FetchPolicy.parse(
+        ["10.1.0.0/16:*", "intranet.example", "*.corp.example:8080", "127.0.0.1:8000", "[::1]:*", "fd00::/8"]
+    )
+    ip = ipaddress.ip_address
+    assert policy.refusal(ip("10.1.2.3"), 9999) is None
+    assert policy.refusal(ip("10.2.0.1"), 443) is not None
+    assert policy.refusal(ip("127.0.0.1"), 8000) is None
+    assert policy.refusal(ip("::ffff:127.0.0.1"), 8000) is None  # the same address, mapped
+    assert policy.refusal(ip("127.0.0.1"), 8001) is not None  # a listed address opens only its port
+    assert policy.refusal(ip("127.0.0.2"), 8000) is not None
+    assert policy.refusal(ip("::1"), 1) is None
+    assert policy.refusal(ip("fd00::5"), 443) is None and policy.refusal(ip("fd00::5"), 8443) is not None
+    # a bare host name opens the default ports only
+    assert policy.host_allowed("INTRANET.example.", 443) and policy.host_allowed("intranet.example", 80)
+    assert not policy.host_allowed("intranet.example", 6379)
+    assert policy.host_allowed("wiki.corp.example", 8080) and not policy.host_allowed("wiki.corp.example", 443)
+    assert not policy.host_allowed("corp.example.evil", 8080)
+    for bad, why in [
+        ("10.0.0.0/99", "neither a host name"),
+        ("intranet.example:0", "port must be"),
+        ("intranet.example:http", "port must be"),
+        ("[::1]:99999", "port must be"),
+        ("white space", "neither"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            FetchPolicy.parse([bad])
 
 
 # ----------------------------------------------------------------------------- a real loopback site
@@ -117,10 +134,10 @@ def fetcher(http: httpx2.AsyncClient, *allow: str, max_bytes: int = 100_000) -> 
 
 
 async def test_fetches_an_allowed_site_following_redirects(site: str, http: httpx2.AsyncClient) -> None:
-    fetched = await fetcher(http, "127.0.0.1/32").fetch(f"{site}/redirect?to=/page")
+    fetched = await fetcher(http, "127.0.0.1:*").fetch(f"{site}/redirect?to=/page")
     assert fetched.status == 200 and fetched.content == b"<html><body>hello</body></html>"
     assert fetched.url == f"{site}/page" and fetched.redirects == [f"{site}/redirect?to=/page"]
-    host = await fetcher(http, "127.0.0.1/32").fetch(f"{site}/host")
+    host = await fetcher(http, "127.0.0.1:*").fetch(f"{site}/host")
     assert host.content.decode() == site.removeprefix("http://")  # the original Host header travelled
 
 
@@ -159,7 +176,7 @@ async def test_redirects_into_internal_addresses_are_refused(
     site: str, http: httpx2.AsyncClient, target: str
 ) -> None:
     with pytest.raises(FetchError, match="Refused to fetch"):
-        await fetcher(http, "127.0.0.1/32").fetch(f"{site}/redirect?to={target}")
+        await fetcher(http, "127.0.0.1:*").fetch(f"{site}/redirect?to={target}")
 
 
 @pytest.mark.parametrize(
@@ -177,6 +194,6 @@ async def test_other_schemes_are_refused(http: httpx2.AsyncClient, url: str, mes
 
 async def test_size_cap_and_redirect_loops(site: str, http: httpx2.AsyncClient) -> None:
     with pytest.raises(FetchError, match="is 5,000 bytes; the limit is 1,000"):
-        await fetcher(http, "127.0.0.1/32", max_bytes=1000).fetch(f"{site}/big")
+        await fetcher(http, "127.0.0.1:*", max_bytes=1000).fetch(f"{site}/big")
     with pytest.raises(FetchError, match="redirected more than 5 times"):
-        await fetcher(http, "127.0.0.1/32").fetch(f"{site}/loop")
+        await fetcher(http, "127.0.0.1:*").fetch(f"{site}/loop")

@@ -64,7 +64,7 @@ def loader(
     max_bytes: int = 1_000_000,
 ) -> MediaLoader:
     fetcher = SafeFetcher(
-        http, FetchPolicy.parse(["127.0.0.1/32"]), max_bytes=max_bytes, timeout=10, user_agent="test"
+        http, FetchPolicy.parse(["127.0.0.1:*"]), max_bytes=max_bytes, timeout=10, user_agent="test"
     )
     return MediaLoader(fetcher, roots=roots or [], local_files=local, max_bytes=max_bytes)
 

@@ -54,7 +54,7 @@ async def site() -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings_kwargs(tmp_path: Path) -> dict[str, Any]:
-    return {"data_dir": tmp_path / "data", "output_dir": tmp_path / "images", "fetch_allow": ["127.0.0.1/32"]}
+    return {"data_dir": tmp_path / "data", "output_dir": tmp_path / "images", "fetch_allow": ["127.0.0.1:*"]}
 
 
 @pytest.fixture

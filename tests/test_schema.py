@@ -367,7 +367,7 @@ def _object(children: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any
             **({"title": title} if title else {}),
         },
         st.dictionaries(names, children, max_size=4),
-        st.lists(names, max_size=3),
+        st.lists(names, max_size=3, unique=True),  # required names are unique in valid JSON Schema
         st.booleans(),
         st.sampled_from([None, "T"]),
     )

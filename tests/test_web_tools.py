@@ -104,7 +104,7 @@ async def site() -> AsyncIterator[str]:
 @pytest.fixture
 async def client(emulator: Running, tmp_path: Path) -> AsyncIterator[Client]:
     _, url = emulator
-    settings = make_settings(url, data_dir=tmp_path, fetch_allow=["127.0.0.1/32"])
+    settings = make_settings(url, data_dir=tmp_path, fetch_allow=["127.0.0.1:*"])
     async with Client(build_server(settings)) as connected:
         yield connected
 
@@ -295,7 +295,7 @@ async def test_missing_and_unsupported_content(client: Client, site: str, path: 
 
 async def test_robots_can_be_ignored_by_configuration(emulator: Running, site: str, tmp_path: Path) -> None:
     _, upstream = emulator
-    settings = make_settings(upstream, data_dir=tmp_path, fetch_allow=["127.0.0.1/32"], respect_robots=False)
+    settings = make_settings(upstream, data_dir=tmp_path, fetch_allow=["127.0.0.1:*"], respect_robots=False)
     async with Client(build_server(settings)) as client:
         result = await client.call_tool("web_reader", {"url": f"{site}/private/secret"})
     assert result.structured_content is not None and result.structured_content["engine"] == "direct"

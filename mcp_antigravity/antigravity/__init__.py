@@ -1,6 +1,6 @@
 """The Antigravity client: request building, the upstream's errors, retries and fallback."""
 
-from .auth import NoCredentials, RefreshingToken, StaticToken, TokenSource, token_source
+from .auth import CredentialKind, NoCredentials, RefreshingToken, StaticToken, TokenSource, token_source
 from .client import AntigravityClient, open_http_client
 from .errors import (
     AntigravityConnectionError,
@@ -26,6 +26,7 @@ __all__ = [
     "AntigravityTimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CredentialKind",
     "CredentialsError",
     "NoCredentials",
     "NotFoundError",

@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import anyio
 import httpx2
@@ -23,8 +23,16 @@ if TYPE_CHECKING:
 REFRESH_AHEAD = 60.0
 """Seconds before expiry that a token is renewed."""
 
+CredentialKind = Literal["access_token", "refresh_token", "saved_login", "none"]
+"""Where the credentials came from, so that advice about a refused token names the right fix."""
+
 
 class TokenSource(Protocol):
+    @property
+    def kind(self) -> CredentialKind:
+        """Which setting the credentials come from."""
+        ...
+
     @property
     def account(self) -> str:
         """A stable, non-secret key for the account (project discovery is cached per account)."""
@@ -42,6 +50,8 @@ class TokenSource(Protocol):
 class StaticToken:
     """A token given in the configuration; it is used as is and never refreshed."""
 
+    kind: CredentialKind = "access_token"
+
     def __init__(self, token: SecretStr) -> None:
         self._token = token
 
@@ -58,6 +68,8 @@ class StaticToken:
 
 class NoCredentials:
     """Stands in when nothing is configured, so the server starts and every call says what to do."""
+
+    kind: CredentialKind = "none"
 
     @property
     def account(self) -> str:
@@ -89,8 +101,10 @@ class RefreshingToken:
         client_id: str,
         client_secret: SecretStr,
         token_url: str,
+        kind: CredentialKind = "refresh_token",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.kind = kind
         self._http = http
         self._refresh_token = refresh_token
         self._client_id = client_id
@@ -163,6 +177,7 @@ def token_source(settings: Settings, http: httpx2.AsyncClient) -> TokenSource:
             client_id=settings.oauth_client_id,
             client_secret=settings.oauth_client_secret,
             token_url=settings.oauth_token_url,
+            kind="refresh_token" if settings.refresh_token is not None else "saved_login",
         )
     return NoCredentials()
 

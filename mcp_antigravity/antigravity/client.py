@@ -23,7 +23,7 @@ import anyio
 import httpx2
 
 from ..config import Settings
-from .auth import TokenSource, token_source
+from .auth import CredentialKind, TokenSource, token_source
 from .discovery import ProjectResolver
 from .errors import (
     AntigravityConnectionError,
@@ -102,6 +102,11 @@ class AntigravityClient:
     async def project(self) -> str:
         """The project id calls run under (configured, discovered, or the fallback)."""
         return await self._projects.project_for(self._tokens.account)
+
+    @property
+    def credential_kind(self) -> CredentialKind:
+        """Which setting the credentials come from (for advice when the upstream refuses them)."""
+        return self._tokens.kind
 
     async def generate(
         self, model: str, request: GenerateContentRequest, *, request_type: str = "agent"

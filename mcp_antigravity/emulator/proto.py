@@ -62,8 +62,8 @@ class Scalar(Kind):
         ok = {
             "TYPE_STRING": lambda v: isinstance(v, str),
             "TYPE_BOOL": lambda v: isinstance(v, bool),
-            "TYPE_INT32": _is_integer,
-            "TYPE_INT64": _is_integer,
+            "TYPE_INT32": lambda v: _is_integer(v, 32),
+            "TYPE_INT64": lambda v: _is_integer(v, 64),
             "TYPE_FLOAT": _is_number,
             "TYPE_BYTES": _is_base64,
         }[self.proto_type]
@@ -72,14 +72,19 @@ class Scalar(Kind):
         return value
 
 
-def _is_integer(value: Any) -> bool:
+def _is_integer(value: Any, bits: int) -> bool:
+    """A JSON integer (or its string form) that fits a signed ``bits``-bit proto field."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
-        return True
     if isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, str) and re.fullmatch(r"-?\d+", value) is not None
+        if not value.is_integer():
+            return False
+        value = int(value)
+    if isinstance(value, str):
+        if re.fullmatch(r"-?\d+", value) is None:
+            return False
+        value = int(value)
+    return isinstance(value, int) and -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
 
 
 def _is_number(value: Any) -> bool:

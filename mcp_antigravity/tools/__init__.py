@@ -1,4 +1,4 @@
-"""The MCP tools, one module each."""
+"""The MCP tools, one module each; this table registers them all, each inside the error guard."""
 
 from __future__ import annotations
 
@@ -6,10 +6,18 @@ from mcp.server import MCPServer
 
 from ..runtime import Runtime
 from . import chat, image_generate, transcribe, vision, web_reader, web_search
+from .guard import ToolSpec
 
-_MODULES = (chat, web_search, web_reader, vision, image_generate, transcribe)
+TOOLS: tuple[ToolSpec, ...] = (
+    chat.TOOL,
+    web_search.TOOL,
+    web_reader.TOOL,
+    vision.TOOL,
+    image_generate.TOOL,
+    transcribe.TOOL,
+)
 
 
 def register_tools(server: MCPServer[Runtime]) -> None:
-    for module in _MODULES:
-        module.register(server)
+    for tool in TOOLS:
+        tool.register(server)

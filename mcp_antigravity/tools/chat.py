@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Annotated, Any
 
-from mcp.server import MCPServer
+import anyio.to_thread
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from ..antigravity import AntigravityError, BadRequestError
-from ..antigravity.wire import Content, GenerateContentRequest, GenerateContentResponse
+from ..antigravity.wire import (
+    Content,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    GenerationConfig,
+    Tool,
+    ToolConfig,
+)
 from ..catalog import model_info
 from ..functions import FunctionCallResult, FunctionSpec
+from ..names import FunctionNames
 from ..runtime import Runtime
 from ..sessions import UnknownSession
 from ..store import StoredSession
@@ -38,6 +45,7 @@ from ..turns import (
 )
 from .common import Usage, progress_reporter, usage_of
 from .errors import describe_error
+from .guard import ToolSpec
 
 # Finish reasons that still come with a usable answer.
 _ANSWERED = frozenset({"STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED", "OTHER"})
@@ -114,7 +122,10 @@ async def chat(
     ] = None,
     system: Annotated[str | None, Field(description="System instruction; kept for the session.")] = None,
     temperature: Annotated[float | None, Field(ge=0, le=2, description="Sampling temperature, 0-2.")] = None,
-    max_output_tokens: Annotated[int | None, Field(ge=1, description="Longest answer, in tokens.")] = None,
+    max_output_tokens: Annotated[
+        int | None,
+        Field(ge=1, le=1_048_576, description="Longest answer, in tokens (models have their own maximum)."),
+    ] = None,
     stop: Annotated[
         list[Annotated[str, Field(min_length=1)]] | None,
         Field(max_length=5, description="Up to 5 sequences that end the answer."),
@@ -248,7 +259,10 @@ async def _take_turn(
             f"Session {session.id} waits for the results of calls {', '.join(waiting)}: send "
             "function_results, or reset=true to start over."
         )
-    try:
+
+    def prepare() -> tuple[
+        Content, list[Tool] | None, ToolConfig | None, FunctionNames, GenerationConfig | None
+    ]:
         turn = user_turn(ask.prompt, ask.function_results, waiting)
         tools, tool_config, names = tools_for(specs, ask.function_mode, ask.allowed_functions)
         thinking, max_output = thinking_config(
@@ -257,6 +271,10 @@ async def _take_turn(
         config = generation_config(
             replace(ask.sampling, max_output_tokens=max_output), ask.response_schema, thinking
         )
+        return turn, tools, tool_config, names, config
+
+    try:  # the caller's schemas are checked and cleaned off the event loop: bounded, but CPU work
+        turn, tools, tool_config, names, config = await anyio.to_thread.run_sync(prepare)
     except (TurnError, ThinkingError) as exc:
         raise ToolError(str(exc)) from None
 
@@ -267,13 +285,13 @@ async def _take_turn(
         )
 
     response, trace_id, repaired = await _ask_upstream(ctx, runtime, model_id, request_for)
-    calls, new_waiting = function_calls(response, names, specs)
+    calls, new_waiting = await anyio.to_thread.run_sync(function_calls, response, names, specs)
     finish = _check_answered(response, model_id, bool(calls))
     text = answer_text(response)
     data = None
     if ask.response_schema is not None and not calls:
         try:
-            data = structured_data(text, ask.response_schema)
+            data = await anyio.to_thread.run_sync(structured_data, text, ask.response_schema)
         except TurnError as exc:
             raise ToolError(str(exc)) from None
 
@@ -332,16 +350,14 @@ async def _ask_upstream(
             return response, trace_id, repair
         except BadRequestError as exc:
             if repair or "signature" not in exc.message.lower():
-                raise ToolError(describe_error(exc, model_id)) from exc
+                raise ToolError(describe_error(exc, model_id, runtime.client.credential_kind)) from exc
         except AntigravityError as exc:
-            raise ToolError(describe_error(exc, model_id)) from exc
+            raise ToolError(describe_error(exc, model_id, runtime.client.credential_kind)) from exc
     raise AssertionError("unreachable")
 
 
-def register(server: MCPServer[Runtime]) -> None:
-    server.add_tool(
-        chat,
-        title="Chat with a model",
-        description=inspect.cleandoc(chat.__doc__ or ""),
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=False),
-    )
+TOOL: ToolSpec = ToolSpec(
+    chat,
+    "Chat with a model",
+    ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=False),
+)

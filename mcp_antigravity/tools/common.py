@@ -60,7 +60,7 @@ async def ask_model(
             model_id, request, on_chunk=progress_reporter(ctx, model_id), request_type=request_type
         )
     except AntigravityError as exc:
-        raise ToolError(describe_error(exc, model_id)) from exc
+        raise ToolError(describe_error(exc, model_id, runtime.client.credential_kind)) from exc
 
 
 async def load_all(ctx: Context[Runtime], sources: list[str], kind: Literal["image", "audio"]) -> list[Media]:

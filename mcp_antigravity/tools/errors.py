@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from ..antigravity import (
     AntigravityConnectionError,
     AntigravityError,
@@ -9,6 +11,7 @@ from ..antigravity import (
     AntigravityTimeoutError,
     AuthenticationError,
     BadRequestError,
+    CredentialKind,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -27,14 +30,37 @@ def format_seconds(seconds: float) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min {rest} s"
 
 
-def describe_error(error: AntigravityError, model: str) -> str:
-    """One message for the caller (and the model reading it) with the fix in it."""
-    text = _describe(error, model)
+def describe_error(error: AntigravityError, model: str, credentials: CredentialKind = "access_token") -> str:
+    """One message for the caller (and the model reading it) with the fix in it; ``credentials``
+    says which setting supplied the token, so a refused one is met with the right fix."""
+    text = _describe(error, model, credentials)
     trace = error.trace_id if isinstance(error, AntigravityStatusError) else None
     return f"{text} (trace id {trace})" if trace else text
 
 
-def _describe(error: AntigravityError, model: str) -> str:
+def _refused_token(credentials: CredentialKind) -> str:
+    if credentials == "access_token":
+        return (
+            "Set a fresh token in ANTIGRAVITY_ACCESS_TOKEN (Google's last an hour), or configure "
+            "ANTIGRAVITY_REFRESH_TOKEN so tokens are renewed automatically."
+        )
+    if credentials == "refresh_token":
+        return (
+            "It was made from ANTIGRAVITY_REFRESH_TOKEN and refused again after renewing it, so the account "
+            "itself is refused: sign in to it in a browser to check it still has access, or set the refresh "
+            "token of another account."
+        )
+    if credentials == "saved_login":
+        return (
+            "It was made from the saved login and refused again after renewing it, so the account itself is "
+            "refused: run `mcp-antigravity login` again, or sign in with another account."
+        )
+    if credentials == "none":
+        return "No credentials are configured: set ANTIGRAVITY_REFRESH_TOKEN or run `mcp-antigravity login`."
+    assert_never(credentials)
+
+
+def _describe(error: AntigravityError, model: str, credentials: CredentialKind) -> str:
     if isinstance(error, RateLimitError):
         limited = error.model or model
         if error.quota_exhausted:
@@ -55,7 +81,7 @@ def _describe(error: AntigravityError, model: str) -> str:
     if isinstance(error, AuthenticationError):
         return (
             f"The upstream rejected the access token ({error.reason or error.status_name}): {error.message} "
-            "Set a fresh token in ANTIGRAVITY_ACCESS_TOKEN."
+            + _refused_token(credentials)
         )
     if isinstance(error, PermissionDeniedError):
         if error.validation_required:

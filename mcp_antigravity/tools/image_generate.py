@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-import inspect
 import math
 import re
 from typing import Annotated, Literal, get_args
 
 import anyio
 import anyio.to_thread
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent, ToolAnnotations
@@ -29,6 +27,7 @@ from ..media import MediaError, check_request_budget
 from ..mediainfo import CorruptMedia, image_info
 from ..runtime import Runtime
 from .common import Usage, ask_model, load_all, media_parts, usage_of
+from .guard import ToolSpec
 
 AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 RATIOS: dict[str, float] = {r: int(r.split(":")[0]) / int(r.split(":")[1]) for r in get_args(AspectRatio)}
@@ -77,6 +76,8 @@ def snap_size(size: str) -> tuple[str, str]:
     if not match:
         raise ToolError(f"size {size!r} is not WIDTHxHEIGHT, e.g. 1024x1792.")
     width, height = int(match.group(1)), int(match.group(2))
+    if width < 16 or height < 16:
+        raise ToolError(f"size {size!r}: width and height must each be at least 16 pixels, e.g. 1024x1792.")
     ratio = min(RATIOS, key=lambda r: abs(math.log(width / height) - math.log(RATIOS[r])))
     longest = max(width, height)
     return ratio, "1K" if longest <= 1600 else "2K" if longest <= 3200 else "4K"
@@ -239,12 +240,10 @@ async def _deliver(
     )
 
 
-def register(server: MCPServer[Runtime]) -> None:
-    server.add_tool(
-        image_generate,
-        title="Generate images",
-        description=inspect.cleandoc(image_generate.__doc__ or ""),
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, open_world_hint=True, idempotent_hint=False
-        ),
-    )
+TOOL: ToolSpec = ToolSpec(
+    image_generate,
+    "Generate images",
+    ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, open_world_hint=True, idempotent_hint=False
+    ),
+)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Annotated, Any
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -17,6 +15,7 @@ from ..media import MediaError, check_request_budget
 from ..runtime import Runtime
 from ..turns import answer_text
 from .common import Usage, ask_model, load_all, media_parts, usage_of
+from .guard import ToolSpec
 
 
 class Segment(BaseModel):
@@ -153,10 +152,8 @@ def _shown(result: TranscribeResult) -> str:
     )
 
 
-def register(server: MCPServer[Runtime]) -> None:
-    server.add_tool(
-        transcribe,
-        title="Transcribe audio",
-        description=inspect.cleandoc(transcribe.__doc__ or ""),
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+TOOL: ToolSpec = ToolSpec(
+    transcribe,
+    "Transcribe audio",
+    ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
+)

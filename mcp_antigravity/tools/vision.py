@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Annotated, Literal
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -16,6 +14,7 @@ from ..media import MediaError, check_request_budget
 from ..runtime import Runtime
 from ..turns import answer_text
 from .common import Usage, ask_model, load_all, media_parts, usage_of
+from .guard import ToolSpec
 
 _RESOLUTIONS = {
     "low": "MEDIA_RESOLUTION_LOW",
@@ -110,10 +109,8 @@ async def vision(
     )
 
 
-def register(server: MCPServer[Runtime]) -> None:
-    server.add_tool(
-        vision,
-        title="Understand images",
-        description=inspect.cleandoc(vision.__doc__ or ""),
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+TOOL: ToolSpec = ToolSpec(
+    vision,
+    "Understand images",
+    ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
+)

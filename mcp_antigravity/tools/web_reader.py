@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import asdict, dataclass
 from typing import Annotated, Literal
 
 import anyio.to_thread
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -19,6 +17,7 @@ from ..reader import Format, Page, UnreadableContent, read
 from ..runtime import Runtime
 from ..turns import answer_text
 from .common import ask_model
+from .guard import ToolSpec
 
 Engine = Literal["direct", "url_context"]
 GONE = frozenset({404, 410})
@@ -94,9 +93,8 @@ async def web_reader(
     through URL context instead. The result says which engine served it.
     """
     runtime = ctx.request_context.lifespan_context
-    if not url.startswith(("http://", "https://")):
-        raise ToolError(f"{url!r} is not an http(s) URL.")
     try:
+        runtime.fetcher.check(url)  # an invalid or internal URL ends here: never read, never handed on
         page, final_url = await _direct(runtime, url, format)
     except FetchRefused as exc:
         raise ToolError(str(exc)) from None
@@ -212,10 +210,8 @@ def _render(result: ReaderResult) -> CallToolResult:
     )
 
 
-def register(server: MCPServer[Runtime]) -> None:
-    server.add_tool(
-        web_reader,
-        title="Read a web page",
-        description=inspect.cleandoc(web_reader.__doc__ or ""),
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+TOOL: ToolSpec = ToolSpec(
+    web_reader,
+    "Read a web page",
+    ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
+)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 from typing import Annotated
 
 import anyio
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -25,6 +23,7 @@ from ..citations import Source, place_markers, sources_of
 from ..fetcher import FetchError
 from ..runtime import Runtime
 from .common import Usage, ask_model, usage_of
+from .guard import ToolSpec
 
 RESOLVE_AT_ONCE = 8
 
@@ -129,10 +128,8 @@ async def web_search(
     )
 
 
-def register(server: MCPServer[Runtime]) -> None:
-    server.add_tool(
-        web_search,
-        title="Search the web",
-        description=inspect.cleandoc(web_search.__doc__ or ""),
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=False),
-    )
+TOOL: ToolSpec = ToolSpec(
+    web_search,
+    "Search the web",
+    ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=False),
+)
