@@ -74,7 +74,9 @@ def test_allowlist_of_networks_and_hosts_on_their_ports() -> None:
     # a bare host name opens the default ports only
     assert policy.host_allowed("INTRANET.example.", 443) and policy.host_allowed("intranet.example", 80)
     assert not policy.host_allowed("intranet.example", 6379)
-    assert policy.host_allowed("wiki.corp.example", 8080) and not policy.host_allowed("wiki.corp.example", 443)
+    assert policy.host_allowed("wiki.corp.example", 8080) and not policy.host_allowed(
+        "wiki.corp.example", 443
+    )
     assert not policy.host_allowed("corp.example.evil", 8080)
     for bad, why in [
         ("10.0.0.0/99", "neither a host name"),
