@@ -34,6 +34,7 @@ Kind = Literal["image", "audio"]
 REQUEST_LIMIT = 20 * 1024 * 1024
 _WIRE_TYPES = {"audio/mpeg": "audio/mp3", "audio/mp4": "audio/m4a"}
 _BASE64 = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]+:")  # two letters at least: "C:" is a drive
 
 
 class MediaError(ValueError):
@@ -80,7 +81,12 @@ class MediaLoader:
             raise MediaError(f"Empty {kind} source: give a path, a URL, a data: URI or base64.")
         if source.startswith("data:"):
             data, label = self._data_uri(source), "data URI"
-        elif source.startswith(("http://", "https://")):
+        elif _URL_SCHEME.match(source) and not source.lower().startswith(("http://", "https://", "file://")):
+            scheme = source.split(":", 1)[0]
+            raise MediaError(
+                f"{scheme}: URLs are not read; give an http(s) URL, a file path, a data: URI or base64 data."
+            )
+        elif source.lower().startswith(("http://", "https://")):
             data, label = await self._download(source), source
         elif source.startswith("file://"):
             path = Path(unquote(urlsplit(source).path))
