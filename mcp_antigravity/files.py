@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -27,9 +28,41 @@ def output_name(prompt: str, index: int, extension: str, *, now: float | None = 
     return f"{stamp}-{slug(prompt)}-{digest[:8]}-{index}.{extension}"
 
 
+def private_directory(folder: Path) -> Path:
+    """``folder``, made private: every folder created on the way is 0700 whatever the umask, and the
+    folder itself is tightened to 0700 when it exists with wider permissions and belongs to us."""
+    missing = []
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            break
+        missing.append(parent)
+    for created in reversed(missing):
+        try:
+            created.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process; tightened below if it is the folder itself
+        os.chmod(created, 0o700)  # mkdir's mode is cut by the umask only, never widened; be exact
+    _tighten(folder, 0o700)
+    return folder
+
+
+def private_file(path: Path) -> Path:
+    """``path``, created empty if missing, readable and writable by us only (0600, tightened if wider)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    _tighten(path, 0o600)
+    return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    info = path.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o777 & ~mode:
+        os.chmod(path, mode)
+
+
 def write_private(folder: Path, name: str, data: bytes) -> Path:
     """Write ``data`` as ``folder/name`` (0600, folder 0700), atomically: the file appears whole or not at all."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_directory(folder)
     target = folder / name
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix="." + name.rsplit(".", 1)[-1])
     try:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -112,9 +113,16 @@ class Sessions:
             StoredTurn(session.next_seq, "user", None, user_parts),
             StoredTurn(session.next_seq + 1, "model", model, model_parts),
         ]
-        session.next_seq += 2
         session.model = model
-        await self._run(self.store.commit_turns, session, turns, signatures, now, self.limits)
+        answers_calls = any(part.function_response is not None for part in user.parts)
+        await self._run(
+            functools.partial(self.store.commit_turns, answers_calls=answers_calls),
+            session,
+            turns,
+            signatures,
+            now,
+            self.limits,
+        )
 
     async def reset(self, session: StoredSession) -> None:
         session.waiting = {}

@@ -3,13 +3,19 @@
 Synchronous on purpose: :class:`~mcp_antigravity.sessions.Sessions` runs every call in a
 worker thread, one at a time, so the event loop never waits on the disk. Each write is one
 transaction: a turn and its signatures land together or not at all. The file and its folder
-are private to the user (0600 / 0700).
+are private to the user (0600 / 0700), tightened when they already exist.
+
+Several processes may share one file (two desktop windows, a desktop app and a CLI). A
+commit is a compare-and-set on the session's turn counter, inside ``BEGIN IMMEDIATE``: when
+another process stored turns since this one loaded the session, the new exchange is
+appended after them (its turns and signatures renumbered) as long as that keeps the history
+valid, that is, neither the stored history nor the new turn is in the middle of a function
+call; otherwise :class:`SessionConflict` says so and nothing is stored.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .files import private_directory, private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -53,6 +61,10 @@ CREATE TABLE IF NOT EXISTS waiting_calls (
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE
 );
 """
+
+
+class SessionConflict(Exception):
+    """Another process changed the session in a way this exchange cannot follow; nothing was stored."""
 
 
 @dataclass
@@ -96,13 +108,16 @@ class Limits:
     signature_ttl: float = 7 * 86400.0
 
 
+BUSY_TIMEOUT = 30.0
+"""Seconds a write waits for another process's transaction on the same file."""
+
+
 class SessionStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        private_directory(path.parent)
+        private_file(path)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -194,25 +209,50 @@ class SessionStore:
         signatures: list[StoredSignature],
         now: float,
         limits: Limits,
-    ) -> None:
-        """Append turns and their signatures, and save the session's state, in one transaction."""
+        *,
+        answers_calls: bool = False,
+    ) -> int:
+        """Append turns and their signatures, and save the session's state, in one transaction.
+
+        ``turns`` are numbered from ``session.next_seq`` as loaded; ``answers_calls`` says the first
+        one carries function results. Returns the sequence number the turns were stored from (later
+        than loaded when another process committed meanwhile; see the module documentation).
+        """
         with self._transaction() as db:
+            row = db.execute("SELECT next_seq, waiting FROM sessions WHERE id = ?", (session.id,)).fetchone()
+            shift = 0
+            if row is not None and row[0] != session.next_seq:
+                stored_waiting = json.loads(row[1])
+                if answers_calls or stored_waiting or row[0] < session.next_seq:
+                    raise SessionConflict(
+                        f"Session {session.id} was changed by another process using the same data directory "
+                        "while this call ran (it now "
+                        + ("waits for function results" if stored_waiting else "has other turns")
+                        + "), so this answer was not stored. Read the session again and retry."
+                    )
+                shift = row[0] - session.next_seq
             db.execute(
                 "INSERT OR IGNORE INTO sessions (id, created, updated) VALUES (?, ?, ?)",
                 (session.id, session.created, now),
             )
             db.executemany(
                 "INSERT INTO turns (session_id, seq, role, model, parts) VALUES (?, ?, ?, ?, ?)",
-                [(session.id, t.seq, t.role, t.model, json.dumps(t.parts)) for t in turns],
+                [(session.id, t.seq + shift, t.role, t.model, json.dumps(t.parts)) for t in turns],
             )
             db.executemany(
                 "INSERT OR REPLACE INTO signatures (session_id, seq, part, digest, model, signature, created) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(session.id, s.seq, s.part, s.digest, s.model, s.signature, s.created) for s in signatures],
+                [
+                    (session.id, s.seq + shift, s.part, s.digest, s.model, s.signature, s.created)
+                    for s in signatures
+                ],
             )
-            self._save_state(db, session, now)
+            base = session.next_seq + shift
+            self._save_state(db, session, now, next_seq=base + len(turns))
             self._trim(db, session.id, limits.max_turns)
             self._prune(db, now, limits)
+        session.next_seq = base + len(turns)
+        return base
 
     def reset(self, session: StoredSession, now: float) -> None:
         with self._transaction() as db:
@@ -224,7 +264,9 @@ class SessionStore:
         with self._transaction() as db:
             return db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
 
-    def _save_state(self, db: sqlite3.Connection, session: StoredSession, now: float) -> None:
+    def _save_state(
+        self, db: sqlite3.Connection, session: StoredSession, now: float, *, next_seq: int | None = None
+    ) -> None:
         db.execute(
             "UPDATE sessions SET updated = ?, model = ?, system = ?, functions = ?, waiting = ?, next_seq = ? "
             "WHERE id = ?",
@@ -234,7 +276,7 @@ class SessionStore:
                 session.system,
                 json.dumps(session.functions),
                 json.dumps(session.waiting),
-                session.next_seq,
+                session.next_seq if next_seq is None else next_seq,
                 session.id,
             ),
         )

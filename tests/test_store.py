@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from mcp_antigravity.antigravity.wire import Content, Part, to_wire
 from mcp_antigravity.catalog import model_info
 from mcp_antigravity.sessions import Sessions, UnknownSession
 from mcp_antigravity.signatures import SENTINEL, HistoryTurn, attach, digest, split
-from mcp_antigravity.store import Limits, StoredSignature
+from mcp_antigravity.store import Limits, SessionConflict, SessionStore, StoredSignature
 
 pytestmark = pytest.mark.anyio
 
@@ -201,3 +203,72 @@ def test_unknown_entries_do_not_match_other_positions() -> None:
     turns = [HistoryTurn(2, "model", [{"functionCall": {"name": "f", "args": {}}}])]
     [turn] = attach(turns, [entry], model_info("gemini-3-flash"), now=0.0, ttl=10.0)
     assert to_wire(turn.parts[0])["thoughtSignature"] == SENTINEL
+
+
+# ----------------------------------------------------------------------------- two processes, one file
+
+
+async def test_an_exchange_stored_meanwhile_by_another_process_is_followed_not_overwritten(
+    tmp_path: Path,
+) -> None:
+    """Two Sessions on one file stand for two processes: both load the session, both commit."""
+    clock = Clock()
+    path = tmp_path / "s.sqlite3"
+    one, two = await open_sessions(path, clock), await open_sessions(path, clock)
+    session_id = await commit(one, None, ask("q0"), call_turn("f", "sig-0"), "gemini-3-flash")
+    await commit(one, session_id, answer_turn("f"), Content(role="model", parts=[Part(text="a0")]), "m")
+    async with one.hold(session_id) as first, two.hold(session_id) as second:
+        await one.commit(first, ask("q1"), call_turn("g", "sig-1"), "gemini-3-flash")
+        assert first.next_seq == 6
+        await two.commit(second, ask("q2"), Content(role="model", parts=[Part(text="a2")]), "m")
+        assert second.next_seq == 8  # appended after the other's exchange
+    stored = await one.history(session_id)
+    assert [t.seq for t in stored.turns] == list(range(8))
+    assert [t.parts[0].get("text") for t in stored.turns if t.role == "user"] == ["q0", None, "q1", "q2"]
+    # the other process's signature stayed with its own part
+    assert {(s.seq, s.signature) for s in stored.signatures} >= {(5, "sig-1")}
+    await one.close()
+    await two.close()
+
+
+async def test_a_conflict_inside_a_function_call_stores_nothing_and_says_so(tmp_path: Path) -> None:
+    clock = Clock()
+    path = tmp_path / "s.sqlite3"
+    one, two = await open_sessions(path, clock), await open_sessions(path, clock)
+    session_id = await commit(one, None, ask("q0"), Content(role="model", parts=[Part(text="a0")]), "m")
+    async with one.hold(session_id) as first, two.hold(session_id) as second:
+        first.waiting = {"call_1": {"wire_name": "g", "model_call_id": None}}
+        await one.commit(first, ask("q1"), call_turn("g"), "m")  # now waits for g's result
+        before = await one.history(session_id)
+        with pytest.raises(SessionConflict, match="another process"):
+            await two.commit(second, ask("q2"), Content(role="model", parts=[Part(text="a2")]), "m")
+    after = await one.history(session_id)
+    assert [t.parts for t in after.turns] == [t.parts for t in before.turns]
+    assert after.waiting == before.waiting
+    await one.close()
+    await two.close()
+
+
+# ----------------------------------------------------------------------------- private files
+
+
+def test_the_store_is_private_under_any_umask_and_tightens_what_exists(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        nested = tmp_path / "a" / "b" / "data"
+        SessionStore(nested / "sessions.sqlite3").close()
+        for folder in (tmp_path / "a", tmp_path / "a" / "b", nested):
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+        assert stat.S_IMODE((nested / "sessions.sqlite3").stat().st_mode) == 0o600
+
+        loose = tmp_path / "loose"
+        loose.mkdir(mode=0o755)
+        os.chmod(loose, 0o755)
+        database = loose / "sessions.sqlite3"
+        database.touch()
+        os.chmod(database, 0o644)
+        SessionStore(database).close()
+        assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+        assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)

@@ -6,8 +6,9 @@ The MCP SDK shows the caller only ``Error executing tool <name>`` for anything b
 * a ``ToolError`` passes unchanged;
 * an exception group (from a task group inside the tool) is unwrapped to the error that
   caused it, so ``image_generate`` says why the upstream refused, as the other tools do;
-* the errors of the layers below (media, fetching, schemas, the session store) become tool
-  errors with their own messages, which already say what to do;
+* the errors of the layers below (media, fetching, schemas, session conflicts) become tool
+  errors with their own messages, which already say what to do; a database error says
+  that nothing was changed;
 * anything else is a bug: it is logged with its traceback, and the caller still learns which
   tool failed, how, and what to do, instead of a bare error;
 * cancellation and MCP protocol errors go through untouched.
@@ -31,6 +32,7 @@ from mcp.types import ToolAnnotations
 from ..fetcher import FetchError
 from ..media import MediaError
 from ..schema import SchemaError
+from ..store import SessionConflict
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,7 +40,7 @@ R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 # Errors whose message is written for the caller already.
-_TOLD = (MediaError, FetchError, SchemaError)
+_TOLD = (MediaError, FetchError, SchemaError, SessionConflict)
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
