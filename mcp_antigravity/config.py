@@ -194,9 +194,51 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token the HTTP transports require; needed to listen beyond loopback.",
     )
+    http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Host names (optionally with :port) the HTTP server answers to, for DNS-rebinding protection "
+        "behind a domain; loopback names are always allowed on a loopback bind.",
+    )
+    http_header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers (then 408)."
+    )
+    http_body_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a client has to send a request's body once its headers are in.",
+    )
+    http_keep_alive_timeout: int = Field(
+        default=5, ge=1, description="Seconds an idle kept-alive connection stays open."
+    )
+    http_max_connections: int = Field(
+        default=512,
+        ge=1,
+        description="Open connections; at the limit a new one replaces the oldest idle or slow one.",
+    )
+    http_max_concurrent_requests: int = Field(
+        default=256, ge=1, description="HTTP requests in progress at once (open streams count); then 503."
+    )
+    http_max_sessions: int = Field(
+        default=1000,
+        ge=1,
+        description="MCP sessions (streamable HTTP); at the limit a new one ends the idle session that did least.",
+    )
+    http_session_idle_timeout: float = Field(
+        default=1800.0, gt=0, description="Seconds an MCP session may stay idle before it is ended."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
-    @field_validator("fetch_allow", "file_roots", mode="before")
+    @field_validator("http_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError(
+                "must be at least 16 characters (a blank or short token is easy to guess); make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @field_validator("fetch_allow", "file_roots", "http_allowed_hosts", mode="before")
     @classmethod
     def _parse_plain_list(cls, value: Any) -> Any:
         return _split_list(value)

@@ -347,7 +347,7 @@ async def test_sparse_upstream_answers_still_make_a_result(tmp_path: Path) -> No
 
 @pytest.fixture
 def tokened_server(tmp_path: Path) -> Iterator[str]:
-    yield from start_server("streamable-http", tmp_path, ANTIGRAVITY_HTTP_TOKEN="let-me-in")
+    yield from start_server("streamable-http", tmp_path, ANTIGRAVITY_HTTP_TOKEN="let-me-in-please-0123")
 
 
 async def test_http_token_is_required_when_set(tokened_server: str) -> None:
@@ -357,7 +357,7 @@ async def test_http_token_is_required_when_set(tokened_server: str) -> None:
     assert refused.status_code == 401 and wrong.status_code == 401
     assert refused.headers["www-authenticate"].startswith("Bearer")
     async with (
-        httpx2.AsyncClient(headers={"Authorization": "Bearer let-me-in"}) as http,
+        httpx2.AsyncClient(headers={"Authorization": "Bearer let-me-in-please-0123"}) as http,
         Client(streamable_http_client(tokened_server, http_client=http), mode="legacy") as client,
     ):
         result = await client.call_tool("chat", {"prompt": "with a token"})
