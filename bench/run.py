@@ -94,6 +94,50 @@ async def bench_loopback(calls: int) -> None:
             )
 
 
+def bomb(levels: int = 13) -> dict[str, object]:
+    """A schema of definitions that each refer to the next three times (refused: its expansion is bounded)."""
+    defs: dict[str, object] = {
+        f"D{i}": {"type": "object", "properties": {f"p{j}": {"$ref": f"#/$defs/D{i + 1}"} for j in range(3)}}
+        for i in range(levels)
+    }
+    defs[f"D{levels}"] = {"type": "string"}
+    return {"type": "object", "properties": {"root": {"$ref": "#/$defs/D0"}}, "$defs": defs}
+
+
+async def bench_loop_stall(rounds: int) -> None:
+    """How long the event loop stalls while schema bombs are refused, as a share of the time they take.
+
+    Near 1.0 means the work ran on the loop and every other caller waited; the anchor is the
+    bombs' own duration in the same run, so the ratio holds on a noisy machine."""
+    async with running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT)) as (_, url):
+        scratch = tempfile.mkdtemp(prefix="mcp-antigravity-bench-")
+        settings = load_settings(endpoints=[url], access_token=TOKEN, project=PROJECT, data_dir=scratch)
+        async with Client(build_server(settings)) as mcp:
+            gaps: list[float] = []
+            done = anyio.Event()
+
+            async def ticker() -> None:
+                last = time.perf_counter()
+                while not done.is_set():
+                    await anyio.sleep(0)
+                    now = time.perf_counter()
+                    gaps.append(now - last)
+                    last = now
+
+            started = time.perf_counter()
+            async with anyio.create_task_group() as group:
+                group.start_soon(ticker)
+                for _ in range(rounds):
+                    result = await mcp.call_tool("chat", {"prompt": "x", "response_schema": bomb()})
+                    assert result.is_error
+                done.set()
+            spent = time.perf_counter() - started
+    print(
+        f"{'loop stall during schema bombs':<34} {rounds:>6} "
+        f"longest stall {max(gaps) * 1000:.1f} ms = {max(gaps) / (spent / rounds):.2f} of one bomb's time"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,6 +147,7 @@ def main() -> None:
     print(f"{'benchmark':<34} {'calls':>6} {'throughput':>12} {'p50':>12} {'p95':>12}")
     bench_validator(calls)
     anyio.run(bench_loopback, calls)
+    anyio.run(bench_loop_stall, 10)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB")
 
