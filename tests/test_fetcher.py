@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mcp_antigravity.emulator import serve_app
-from mcp_antigravity.fetcher import FetchError, FetchPolicy, SafeFetcher
+from mcp_antigravity.fetcher import FetchError, FetchPolicy, InvalidURL, SafeFetcher
 
 pytestmark = pytest.mark.anyio
 
@@ -199,3 +199,24 @@ async def test_size_cap_and_redirect_loops(site: str, http: httpx2.AsyncClient) 
         await fetcher(http, "127.0.0.1:*", max_bytes=1000).fetch(f"{site}/big")
     with pytest.raises(FetchError, match="redirected more than 5 times"):
         await fetcher(http, "127.0.0.1:*").fetch(f"{site}/loop")
+
+
+async def test_credentials_in_a_url_never_travel_not_even_to_an_allowed_site(
+    site: str, http: httpx2.AsyncClient
+) -> None:
+    netloc = site.removeprefix("http://")
+    with pytest.raises(InvalidURL, match=r"user name or password .* not fetched"):
+        await fetcher(http, "127.0.0.1:*").fetch(f"http://user:secret@{netloc}/host")
+    # and the Host header is built from the host and port alone
+    host = await fetcher(http, "127.0.0.1:*").fetch(f"http://{netloc}/host")
+    assert host.content.decode() == netloc
+
+
+async def test_a_host_allowed_by_name_opens_only_its_ports(site: str, http: httpx2.AsyncClient) -> None:
+    port = site.rsplit(":", 1)[1]
+    with pytest.raises(FetchError, match="loopback"):
+        await fetcher(http, "localhost.example").fetch(f"http://127.0.0.1:{port}/page")
+    allowed = fetcher(http, f"127.0.0.1:{port}")
+    assert (await allowed.fetch(f"{site}/page")).status == 200
+    with pytest.raises(FetchError, match="loopback"):
+        await allowed.fetch(f"http://127.0.0.1:{int(port) + 1 if int(port) < 65535 else 1}/page")

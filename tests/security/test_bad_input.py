@@ -57,6 +57,7 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tup
             data_dir=tmp_path_factory.mktemp("data"),
             output_dir=tmp_path_factory.mktemp("images"),
             fetch_timeout=2.0,
+            fetch_allow=["allowed.example:*"],
         )
         async with Client(build_server(settings)) as client:
             yield emulator, client
@@ -68,7 +69,7 @@ BAD_INPUT: list[tuple[str, dict[str, Any], str]] = [
     ("web_reader", {"url": "http://127.0.0.1:99999/"}, "the port must be a number from 1 to 65535"),
     ("web_reader", {"url": "http://[::1/"}, "complete brackets"),
     ("web_reader", {"url": "http://example.com/" + "a" * 66_000}, "at most 8,192 are accepted"),
-    ("web_reader", {"url": "http://127.0.0.1/" + "a" * 100_000}, "at most 8,192 are accepted"),
+    ("web_reader", {"url": "http://allowed.example/" + "a" * 100_000}, "at most 8,192 are accepted"),
     ("vision", {"prompt": "x", "image": "http://example.com/" + "a" * 66_000}, "at most 8,192 are accepted"),
     ("vision", {"prompt": "x", "image": "/tmp/a\x00b.png"}, "NUL character"),
     ("vision", {"prompt": "x", "image": "file:///tmp/a%00b.png"}, "NUL character"),
