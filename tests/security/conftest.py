@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from mcp.types import TextContent
 
 
 @dataclass
@@ -91,3 +92,13 @@ def canary() -> Iterator[Canary]:
     listener = Canary()
     yield listener
     listener.close()
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    """Module-wide, so one server can serve a whole battery."""
+    return "asyncio"
+
+
+def text_of(result: Any) -> str:
+    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))

@@ -16,22 +16,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
-from mcp.types import TextContent
 
 from mcp_antigravity import build_server
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 from mcp_antigravity.emulator.samples import data_uri, sample_png
 
 from ..conftest import PROJECT, TOKEN, make_settings
+from .conftest import text_of
 
 pytestmark = pytest.mark.anyio
 
 BARE = "Error executing tool "
 CRASH = "failed unexpectedly"
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 def assert_clean(result: Any, tool: str) -> str:
@@ -42,11 +38,6 @@ def assert_clean(result: Any, tool: str) -> str:
         assert reason.strip(), f"bare error: {text!r}"
         assert CRASH not in text, text
     return text
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")

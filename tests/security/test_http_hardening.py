@@ -20,11 +20,11 @@ import anyio
 import httpx2
 import pytest
 from mcp import Client
-from mcp.types import TextContent
 
 from mcp_antigravity.httpguard import transport_security
 
 from ..conftest import PROJECT, TOKEN
+from .conftest import text_of
 
 pytestmark = pytest.mark.anyio
 INITIALIZE = {
@@ -81,10 +81,6 @@ def server(upstream: str, tmp_path: Path, *args: str, **env: str) -> Iterator[Se
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 async def normal_client_works(url: str, prompt: str = "still served") -> None:

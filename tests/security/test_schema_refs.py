@@ -16,7 +16,6 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import TextContent
 
 from mcp_antigravity import build_server
 from mcp_antigravity.arguments import restore_arguments
@@ -25,13 +24,9 @@ from mcp_antigravity.schema import MAX_NODES, SchemaError, _Cleaner, clean_json_
 from mcp_antigravity.schema_check import check_schema, validate
 
 from ..conftest import make_settings
-from .conftest import Canary, ConnectGuard
+from .conftest import Canary, ConnectGuard, text_of
 
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 def remote_refs(canary: Canary, secret: Path) -> list[str]:

@@ -17,7 +17,6 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import TextContent
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -29,7 +28,7 @@ from mcp_antigravity.netpolicy import FetchRefused, parse_url, refusal
 from mcp_antigravity.runtime import Runtime
 
 from ..conftest import PROJECT, TOKEN, make_settings
-from .conftest import Canary, ConnectGuard
+from .conftest import Canary, ConnectGuard, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -256,21 +255,12 @@ TOOLS = ["web_reader", "vision", "image_generate", "transcribe"]
 
 
 @pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
 async def remote_client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Emulator, Client]]:
     """The server as an HTTP caller meets it (local files off), with the default fetch policy."""
     async with running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT)) as (emulator, url):
         settings = make_settings(url, data_dir=tmp_path_factory.mktemp("data"), fetch_timeout=2.0)
         async with Client(build_server(settings, Runtime(settings, remote=True))) as client:
             yield emulator, client
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 @pytest.mark.parametrize("tool", TOOLS)

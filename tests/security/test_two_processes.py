@@ -11,11 +11,11 @@ from pathlib import Path
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
-from mcp.types import TextContent
 
 from mcp_antigravity.emulator import Emulator
 
 from ..conftest import PROJECT, TOKEN
+from .conftest import text_of
 
 pytestmark = pytest.mark.anyio
 CALLS = 50
@@ -34,10 +34,6 @@ def stdio_server(url: str, data: Path, config: Path) -> StdioServerParameters:
             "ANTIGRAVITY_DEFAULT_MODEL": "gemini-3-flash",
         },
     )
-
-
-def text_of(result: object) -> str:
-    return "\n".join(c.text for c in getattr(result, "content", []) if isinstance(c, TextContent))
 
 
 async def test_two_processes_x_50_calls_on_one_session_lose_nothing(
