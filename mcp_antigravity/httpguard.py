@@ -32,6 +32,7 @@ from typing import Any
 
 import h11
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -243,7 +244,11 @@ class SessionGuard:
                 self.sessions.pop(session_id, None)  # ended by the client, or expired by the SDK
 
     async def _open(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
-        opening = scope["method"] == "POST"
+        version = headers.get(b"mcp-protocol-version")
+        # Only the handshake protocol versions open sessions; newer requests are self-contained.
+        opening = scope["method"] == "POST" and (
+            version is None or version.decode() in HANDSHAKE_PROTOCOL_VERSIONS
+        )
         if (
             opening
             and len(self.sessions) + self.opening >= self.max_sessions

@@ -202,14 +202,33 @@ async def test_a_session_flood_leaves_new_and_active_clients_working(
             # and the server holds no more than its cap: the oldest flood sessions are gone
             alive = 0
             for session in flood_ids:
-                probe = await http.post(
-                    running.url,
-                    json={"jsonrpc": "2.0", "id": 2, "method": "ping"},
-                    headers={**JSON, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25"},
-                )
-                alive += probe.status_code != 404
+                alive += await ping(http, running.url, session) != 404
             assert alive <= cap
         await normal_client_works(running.url, "after the flood")
+
+
+async def ping(http: httpx2.AsyncClient, url: str, session: str) -> int:
+    response = await http.post(
+        url,
+        json={"jsonrpc": "2.0", "id": 2, "method": "ping"},
+        headers={**JSON, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25"},
+    )
+    return response.status_code
+
+
+async def test_requests_of_the_sessionless_protocol_never_end_a_session(
+    emulator: tuple[Any, str], tmp_path: Path
+) -> None:
+    _, upstream = emulator
+    with server(
+        upstream, tmp_path, "--transport", "streamable-http", ANTIGRAVITY_HTTP_MAX_SESSIONS="2"
+    ) as running:
+        async with httpx2.AsyncClient(timeout=30) as http:
+            sessions = [str(await initialize(http, running.url)) for _ in range(2)]
+            async with Client(running.url) as modern:  # the 2026 protocol: every request self-contained
+                for number in range(3):
+                    assert not (await modern.call_tool("chat", {"prompt": f"modern {number}"})).is_error
+            assert [await ping(http, running.url, s) for s in sessions] == [200, 200]
 
 
 # ----------------------------------------------------------------------------- concurrency
