@@ -76,8 +76,7 @@ def tool_error(tool: str, exc: BaseException) -> ToolError | None:
     detail = str(exc)[:300]
     return ToolError(
         f"{tool} failed unexpectedly ({type(exc).__name__}{': ' + detail if detail else ''}). This is a bug in "
-        "mcp-antigravity, not in your arguments' form; the server log has the details. Retry, or report it "
-        "with the arguments you sent."
+        "mcp-antigravity (the server log has the details): retry, or report it with the arguments you sent."
     )
 
 
