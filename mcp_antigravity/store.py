@@ -224,11 +224,11 @@ class SessionStore:
             if row is not None and row[0] != session.next_seq:
                 stored_waiting = json.loads(row[1])
                 if answers_calls or stored_waiting or row[0] < session.next_seq:
+                    now_state = "waits for function results" if stored_waiting else "has other turns"
                     raise SessionConflict(
                         f"Session {session.id} was changed by another process using the same data directory "
-                        "while this call ran (it now "
-                        + ("waits for function results" if stored_waiting else "has other turns")
-                        + "), so this answer was not stored. Read the session again and retry."
+                        f"while this call ran (it now {now_state}), so this answer was not stored. Read the "
+                        "session again (resource antigravity://sessions/{id}) and retry."
                     )
                 shift = row[0] - session.next_seq
             db.execute(
