@@ -10,7 +10,6 @@ platform's user config directory is read when it exists. TOML keys are the field
 from __future__ import annotations
 
 import os
-import platform
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,10 +28,16 @@ from pydantic_settings import (
 ENV_PREFIX = "ANTIGRAVITY_"
 APP_NAME = "mcp-antigravity"
 
-DAILY_ENDPOINT = "https://daily-cloudcode-pa.sandbox.googleapis.com"
+DAILY_ENDPOINT = "https://daily-cloudcode-pa.googleapis.com"
 PROD_ENDPOINT = "https://cloudcode-pa.googleapis.com"
+SANDBOX_ENDPOINT = "https://daily-cloudcode-pa.sandbox.googleapis.com"
+"""Legacy; used only when configured in ANTIGRAVITY_ENDPOINTS."""
 DEFAULT_PROJECT = "rising-fact-p41fc"
-DEFAULT_CLIENT_VERSION = "1.11.5"
+DEFAULT_CLIENT_VERSION = "2.9.1"
+"""The floor the upstream accepted in late 2026; the updater manifest may announce a newer one."""
+UPDATER_MANIFEST_URL = (
+    "https://antigravity-hub-auto-updater-974169037036.us-central1.run.app/manifest/latest-arm64-mac.yml"
+)
 
 _config_file: ContextVar[Path | None] = ContextVar("_config_file", default=None)
 
@@ -46,13 +51,6 @@ def _split_list(value: Any) -> Any:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
-
-
-def _platform_tag() -> str:
-    system = {"darwin": "darwin", "windows": "windows"}.get(platform.system().lower(), "linux")
-    machine = platform.machine().lower()
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
-    return f"{system}/{arch or 'unknown'}"
 
 
 class Settings(BaseSettings):
@@ -99,10 +97,23 @@ class Settings(BaseSettings):
     client_version: str = Field(
         default=DEFAULT_CLIENT_VERSION,
         pattern=r"^\d+(\.\d+){1,3}$",
-        description="Antigravity client version sent in User-Agent; the upstream rejects outdated ones.",
+        description="Antigravity client version sent in User-Agent (a floor when discovery is on); "
+        "the upstream refuses outdated ones.",
     )
     user_agent: str | None = Field(
-        default=None, description="Full User-Agent override; default 'antigravity/<version> <os>/<arch>'."
+        default=None,
+        description="Full User-Agent override; default 'antigravity/hub/<version> <os>/<arch>'.",
+    )
+    client_version_discovery: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Read the current version from the updater manifest: auto = only when generating "
+        "against Google's hosts.",
+    )
+    client_version_manifest_url: str | None = Field(
+        default=UPDATER_MANIFEST_URL, description="The Antigravity updater manifest with the current version."
+    )
+    client_version_ttl_hours: float = Field(
+        default=6.0, gt=0, description="Hours a version read from the manifest is kept."
     )
 
     # --- time and retries ---------------------------------------------------------------
@@ -117,6 +128,11 @@ class Settings(BaseSettings):
     )
     backoff_initial: float = Field(default=0.5, ge=0, description="First backoff delay in seconds.")
     backoff_max: float = Field(default=8.0, ge=0, description="Largest backoff delay in seconds.")
+    model_catalog_ttl: float = Field(
+        default=900.0,
+        gt=0,
+        description="Seconds the upstream's model catalog (fetchAvailableModels) is kept.",
+    )
     onboard_poll_attempts: int = Field(default=10, ge=1, le=100)
     onboard_poll_interval: float = Field(default=5.0, ge=0)
 
@@ -161,8 +177,8 @@ class Settings(BaseSettings):
     )
     vision_model: str = Field(default="gemini-3-flash", min_length=1)
     max_images: int = Field(default=8, ge=1, le=64, description="Images per vision call.")
-    transcribe_model: str = Field(default="gemini-2.5-flash", min_length=1)
-    image_model: str = Field(default="gemini-3-pro-image", min_length=1)
+    transcribe_model: str = Field(default="gemini-3-flash", min_length=1)
+    image_model: str = Field(default="gemini-3.1-flash-image", min_length=1)
     search_model: str = Field(default="gemini-3-flash", min_length=1)
     resolve_search_links: bool = Field(
         default=True,
@@ -293,7 +309,10 @@ class Settings(BaseSettings):
 
     @property
     def effective_user_agent(self) -> str:
-        return self.user_agent or f"antigravity/{self.client_version} {_platform_tag()}"
+        """The User-Agent with the configured version (discovery may raise it at run time)."""
+        from .antigravity.identity import user_agent
+
+        return self.user_agent or user_agent(self.client_version)
 
     @property
     def images_path(self) -> Path:

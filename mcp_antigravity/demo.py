@@ -31,7 +31,7 @@ DEMO_TOKEN = "demo-token"  # noqa: S105 - accepted only by the emulator
 DEMO_CALLS: dict[str, dict[str, Any]] = {
     "chat": {
         "prompt": "Hello from the mcp-antigravity demo!",
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "system": "Answer briefly.",
     },
     "vision": {"prompt": "What is in this picture?", "image": data_uri(sample_png(64, 48), "image/png")},

@@ -52,8 +52,24 @@ def upstream_parameters(schema: Mapping[str, Any] | None) -> dict[str, Any] | No
     return cleaned
 
 
-def declare(specs: Sequence[FunctionSpec]) -> tuple[list[FunctionDeclaration], FunctionNames]:
-    """Upstream declarations for ``specs``, and the name map that leads back to them."""
+PLACEHOLDER = "_placeholder"
+PLACEHOLDER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        PLACEHOLDER: {"type": "boolean", "description": "Not used: this function takes no arguments."}
+    },
+}
+"""Claude refuses a function without an input schema (``tools.N.custom.input_schema: Field required``), and
+the upstream an object without properties: a function without arguments declares this optional flag, which
+never reaches the caller."""
+
+
+def declare(
+    specs: Sequence[FunctionSpec], *, needs_schema: bool = False
+) -> tuple[list[FunctionDeclaration], FunctionNames]:
+    """Upstream declarations for ``specs``, and the name map that leads back to them.
+
+    ``needs_schema`` (Claude): functions without arguments declare :data:`PLACEHOLDER_SCHEMA`."""
     names = FunctionNames()
     declarations = []
     seen: set[str] = set()
@@ -65,6 +81,8 @@ def declare(specs: Sequence[FunctionSpec]) -> tuple[list[FunctionDeclaration], F
             parameters = upstream_parameters(spec.parameters)
         except SchemaError as exc:
             raise ValueError(f"function {spec.name!r}: parameters cannot be used: {exc}") from exc
+        if parameters is None and needs_schema:
+            parameters = PLACEHOLDER_SCHEMA
         declarations.append(
             FunctionDeclaration(
                 name=names.add(spec.name), description=spec.description, parameters=parameters
@@ -80,6 +98,9 @@ def map_call(
     original = names.original(call.name) or call.name
     spec = specs.get(original)
     args = dict(call.args)
+    declared = (spec.parameters or {}).get("properties") if spec is not None else None
+    if not (isinstance(declared, Mapping) and PLACEHOLDER in declared):
+        args.pop(PLACEHOLDER, None)  # our placeholder, filled in by an eager model
     errors: list[str] = []
     if spec is None:
         errors.append(f"the model called {call.name!r}, which was not declared")

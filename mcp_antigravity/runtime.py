@@ -13,6 +13,7 @@ import httpx2
 
 from . import __version__
 from .antigravity import AntigravityClient, open_http_client
+from .catalog import Resolved, resolve
 from .config import Settings
 from .fetcher import FetchPolicy, SafeFetcher, open_fetch_client
 from .media import MediaLoader
@@ -49,6 +50,10 @@ class Runtime:
         if self._client is None:
             raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
         return self._client
+
+    async def model(self, requested: str) -> Resolved:
+        """The model a call for ``requested`` goes to: the live catalog forwards retired ids."""
+        return resolve(requested, await self.client.available_models())
 
     @property
     def fetcher(self) -> SafeFetcher:

@@ -16,6 +16,7 @@ call; otherwise :class:`SessionConflict` says so and nothing is stored.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     system TEXT,
     functions TEXT NOT NULL DEFAULT '[]',
     waiting TEXT NOT NULL DEFAULT '{}',
-    next_seq INTEGER NOT NULL DEFAULT 0
+    next_seq INTEGER NOT NULL DEFAULT 0,
+    upstream_id TEXT
 );
 CREATE TABLE IF NOT EXISTS turns (
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -61,6 +63,11 @@ CREATE TABLE IF NOT EXISTS waiting_calls (
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE
 );
 """
+
+
+def new_upstream_id() -> str:
+    """A conversation id for the upstream, in the form its own client sends (``-<63-bit integer>``)."""
+    return f"-{secrets.randbits(63)}"
 
 
 class SessionConflict(Exception):
@@ -97,6 +104,8 @@ class StoredSession:
     next_seq: int = 0
     turns: list[StoredTurn] = field(default_factory=list)
     signatures: list[StoredSignature] = field(default_factory=list)
+    upstream_id: str = field(default_factory=lambda: new_upstream_id())
+    """The ``sessionId`` the upstream sees for this conversation: random, stable, unrelated to ``id``."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,9 @@ class SessionStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
+        if "upstream_id" not in columns:  # a store from before upstream session ids
+            self._db.execute("ALTER TABLE sessions ADD COLUMN upstream_id TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -143,7 +155,8 @@ class SessionStore:
     def load(self, session_id: str) -> StoredSession | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, created, updated, model, system, functions, waiting, next_seq FROM sessions WHERE id = ?",
+                "SELECT id, created, updated, model, system, functions, waiting, next_seq, upstream_id FROM sessions "
+                "WHERE id = ?",
                 (session_id,),
             ).fetchone()
             if row is None:
@@ -173,6 +186,7 @@ class SessionStore:
             row[7],
             turns,
             signatures,
+            row[8] or new_upstream_id(),
         )
 
     def session_for_call(self, call_id: str) -> str | None:
@@ -268,8 +282,8 @@ class SessionStore:
         self, db: sqlite3.Connection, session: StoredSession, now: float, *, next_seq: int | None = None
     ) -> None:
         db.execute(
-            "UPDATE sessions SET updated = ?, model = ?, system = ?, functions = ?, waiting = ?, next_seq = ? "
-            "WHERE id = ?",
+            "UPDATE sessions SET updated = ?, model = ?, system = ?, functions = ?, waiting = ?, next_seq = ?, "
+            "upstream_id = ? WHERE id = ?",
             (
                 now,
                 session.model,
@@ -277,6 +291,7 @@ class SessionStore:
                 json.dumps(session.functions),
                 json.dumps(session.waiting),
                 session.next_seq if next_seq is None else next_seq,
+                session.upstream_id,
                 session.id,
             ),
         )

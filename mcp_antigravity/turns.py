@@ -29,6 +29,8 @@ from .schema import SchemaError, clean_json_schema
 from .schema_check import check_schema, validate
 
 FunctionMode = Literal["auto", "any", "none"]
+WireMode = Literal["AUTO", "ANY", "NONE", "VALIDATED"]
+_WIRE_MODES: dict[FunctionMode, WireMode] = {"auto": "VALIDATED", "any": "ANY", "none": "NONE"}
 
 
 class TurnError(ValueError):
@@ -88,10 +90,16 @@ def user_turn(
 
 
 def tools_for(
-    functions: Sequence[FunctionSpec], mode: FunctionMode, allowed: Sequence[str] | None
+    functions: Sequence[FunctionSpec],
+    mode: FunctionMode,
+    allowed: Sequence[str] | None,
+    *,
+    claude: bool = False,
 ) -> tuple[list[Tool] | None, ToolConfig | None, FunctionNames]:
+    """Declarations and calling mode. For Claude (as every peer does): ``auto`` is sent as ``VALIDATED``
+    (``any`` and ``none`` stay as asked), and every function declares an input schema."""
     try:
-        declarations, names = declare(functions)
+        declarations, names = declare(functions, needs_schema=claude)
     except ValueError as exc:
         raise TurnError(str(exc)) from exc
     if allowed and mode != "any":
@@ -104,14 +112,50 @@ def tools_for(
     if unknown:
         raise TurnError(f"allowed_functions names functions that were not given: {', '.join(unknown)}")
     config = None
-    if mode != "auto":
+    if mode != "auto" or claude:
+        wire_mode = _WIRE_MODES[mode]
         config = ToolConfig(
             function_calling_config=FunctionCallingConfig(
-                mode="ANY" if mode == "any" else "NONE",
+                mode=wire_mode,
                 allowed_function_names=[names.wire(n) for n in allowed] if allowed else None,
             )
         )
     return [Tool(function_declarations=declarations)], config, names
+
+
+TOOL_RESULTS_RECEIVED = "[The function results above were received.]"
+CONTINUE = "Continue, using the function results above."
+
+
+def close_tool_loop(contents: list[Content]) -> list[Content]:
+    """Contents whose open tool loop lost the thinking that opened it, closed for Claude thinking.
+
+    With thinking on, Claude demands that the model turn whose calls the latest function
+    responses answer begins with its thinking block ("Expected `thinking` or
+    `redacted_thinking`, but found `tool_use`"), shown as a thought part or carried as the
+    signature on the call. When both are gone (signatures expired or repaired away, or the
+    model switched), the loop is closed as the peers do: the responses
+    are followed by a short model turn and a user turn that continues from them, so the model
+    answers from the results with fresh thinking. Anything else comes back as it was."""
+    if not contents or not any(p.function_response for p in contents[-1].parts):
+        return contents
+    for turn in reversed(contents[:-1]):
+        if turn.role == "model" and any(p.function_call for p in turn.parts):
+            first = turn.parts[0] if turn.parts else None
+            if (first is not None and first.thought) or any(p.thought_signature for p in turn.parts):
+                return contents  # the thinking (or the signature standing for it) is there
+            break
+    else:
+        return contents
+    last = contents[-1]
+    responses = [p for p in last.parts if p.function_response is not None]
+    rest = [p for p in last.parts if p.function_response is None]
+    return [
+        *contents[:-1],
+        Content(role="user", parts=responses),
+        Content(role="model", parts=[Part(text=TOOL_RESULTS_RECEIVED)]),
+        Content(role="user", parts=rest or [Part(text=CONTINUE)]),
+    ]
 
 
 def generation_config(
@@ -145,6 +189,7 @@ def build_request(
     config: GenerationConfig | None,
     tools: list[Tool] | None,
     tool_config: ToolConfig | None,
+    session_id: str | None = None,
 ) -> GenerateContentRequest:
     # Unset (None) fields are left out of the wire JSON, so Nones can be passed straight through.
     return GenerateContentRequest(
@@ -153,14 +198,13 @@ def build_request(
         generation_config=config,
         tools=tools,
         tool_config=tool_config,
+        session_id=session_id,
     )
 
 
 def answer_text(response: GenerateContentResponse) -> str:
     """The answer's text, thoughts left out."""
-    if not response.candidates or response.candidates[0].content is None:
-        return ""
-    return "".join(p.text or "" for p in response.candidates[0].content.parts if not p.thought)
+    return response.answer_text
 
 
 def function_calls(

@@ -23,7 +23,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TOKEN = "test-token"
 PROJECT = "test-project"
-UA = "antigravity/1.11.5 linux/amd64"
+UA = "antigravity/hub/2.9.1 linux/amd64"
 
 
 @pytest.fixture
@@ -66,6 +66,11 @@ def emulator_config() -> EmulatorConfig:
 async def emulator(emulator_config: EmulatorConfig) -> AsyncIterator[tuple[Emulator, str]]:
     async with running_emulator(emulator_config) as running:
         yield running
+
+
+def generations(emulator: Emulator) -> list[dict[str, Any]]:
+    """The model calls the emulator received (catalog reads and discovery left out)."""
+    return [r for r in emulator.requests if r["method"] in ("generateContent", "streamGenerateContent")]
 
 
 def make_settings(*endpoints: str, **overrides: Any) -> Settings:

@@ -57,7 +57,7 @@ async def test_access_token_is_fetched_once_and_reused(
     instance, url = emulator
     client = make_client(http, refresh_settings(url))
     for _ in range(3):
-        response, _ = await client.generate("claude-sonnet-4-5", ASK)
+        response, _ = await client.generate("claude-sonnet-4-6", ASK)
         assert response.candidates
     assert token_calls(instance) == 1
     token_request = next(r for r in instance.requests if r["method"] == "token")
@@ -71,8 +71,8 @@ async def test_tokens_are_renewed_ahead_of_expiry(
 ) -> None:
     instance, url = short_lived  # 30 s tokens are always inside the 60 s renewal margin
     client = make_client(http, refresh_settings(url))
-    await client.generate("claude-sonnet-4-5", ASK)
-    await client.generate("claude-sonnet-4-5", ASK)
+    await client.generate("claude-sonnet-4-6", ASK)
+    await client.generate("claude-sonnet-4-6", ASK)
     assert token_calls(instance) == 2
 
 
@@ -81,7 +81,7 @@ async def test_a_refused_token_is_renewed_once(
 ) -> None:
     instance, url = emulator
     instance.faults.add(parse_fault("expired_token"))
-    response, _ = await make_client(http, refresh_settings(url)).generate("claude-sonnet-4-5", ASK)
+    response, _ = await make_client(http, refresh_settings(url)).generate("claude-sonnet-4-6", ASK)
     assert response.candidates
     assert [r["status"] for r in instance.requests if r["method"] == "generateContent"] == [401, 200]
     assert token_calls(instance) == 2
@@ -91,7 +91,7 @@ async def test_renewal_is_not_a_loop(emulator: tuple[Emulator, str], http: httpx
     instance, url = emulator
     instance.faults.add(parse_fault("expired_token:times=0"))
     with pytest.raises(AuthenticationError):
-        await make_client(http, refresh_settings(url)).generate("claude-sonnet-4-5", ASK)
+        await make_client(http, refresh_settings(url)).generate("claude-sonnet-4-6", ASK)
     assert token_calls(instance) == 2
     assert len([r for r in instance.requests if r["method"] == "generateContent"]) == 2
 
@@ -101,7 +101,7 @@ async def test_a_dead_refresh_token_says_log_in_again(
 ) -> None:
     instance, url = emulator
     with pytest.raises(CredentialsError, match="invalid_grant"):
-        await make_client(http, refresh_settings(url, "revoked")).generate("claude-sonnet-4-5", ASK)
+        await make_client(http, refresh_settings(url, "revoked")).generate("claude-sonnet-4-6", ASK)
     async with Client(build_server(refresh_settings(url, "revoked", data_dir=tmp_path))) as client:
         result = await client.call_tool("chat", {"prompt": "hi"})
     text = "\n".join(c.text for c in result.content if isinstance(c, TextContent))

@@ -15,7 +15,7 @@ from mcp_antigravity.emulator import Emulator, parse_fault
 from mcp_antigravity.names import sanitize_function_name
 from mcp_antigravity.schema_check import validate
 
-from .conftest import make_settings
+from .conftest import generations, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -67,7 +67,7 @@ async def client(emulator: Running) -> AsyncIterator[Client]:
         yield connected
 
 
-@pytest.mark.parametrize("model", ["claude-sonnet-4-5", "gemini-3-flash"])
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "gemini-3-flash"])
 async def test_call_comes_back_under_the_callers_name_with_valid_args(
     client: Client, emulator: Running, model: str
 ) -> None:
@@ -92,7 +92,7 @@ async def test_call_comes_back_under_the_callers_name_with_valid_args(
 async def test_function_results_continue_the_conversation(client: Client, emulator: Running) -> None:
     instance, _ = emulator
     first = await client.call_tool(
-        "chat", {"prompt": "call:*", "functions": [ISSUE, MCP_TOOL], "model": "claude-sonnet-4-5"}
+        "chat", {"prompt": "call:*", "functions": [ISSUE, MCP_TOOL], "model": "claude-sonnet-4-6"}
     )
     calls = first.structured_content["function_calls"]  # type: ignore[index]
     assert [c["name"] for c in calls] == ["github/create issue", "read-file"]
@@ -197,7 +197,7 @@ async def test_bad_function_input_is_explained_before_any_upstream_call(
     result = await client.call_tool("chat", {"prompt": "hi", **arguments})
     assert result.is_error
     assert message in text_of(result)
-    assert len(instance.requests) == 0
+    assert generations(instance) == []
 
 
 class Verdict(BaseModel):
@@ -223,7 +223,7 @@ async def test_invalid_json_from_the_model_is_a_clear_error(client: Client) -> N
     schema = Verdict.model_json_schema()
     result = await client.call_tool(
         "chat",
-        {"prompt": "x", "response_schema": schema, "max_output_tokens": 1, "model": "claude-sonnet-4-5"},
+        {"prompt": "x", "response_schema": schema, "max_output_tokens": 1, "model": "claude-sonnet-4-6"},
     )
     assert result.is_error
     assert "not valid JSON" in text_of(result) and "Raw answer: {" in text_of(result)

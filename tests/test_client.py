@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from typing import Any
 
 import anyio
 import httpx2
@@ -21,18 +19,17 @@ from mcp_antigravity.antigravity import (
     RateLimitError,
     ServerError,
 )
-from mcp_antigravity.antigravity.client import CLIENT_METADATA
 from mcp_antigravity.antigravity.wire import Content, GenerateContentRequest, GenerateContentResponse, Part
 from mcp_antigravity.config import DEFAULT_PROJECT
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, parse_fault, running_emulator
 from mcp_antigravity.emulator.runner import bind_socket
 
-from .conftest import PROJECT, TOKEN, RecordingSleep, make_client, make_settings
+from .conftest import PROJECT, TOKEN, RecordingSleep, generations, make_client, make_settings
 
 pytestmark = pytest.mark.anyio
 
 Running = tuple[Emulator, str]
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-4-6"
 
 
 def ask(text: str = "hello there") -> GenerateContentRequest:
@@ -45,10 +42,6 @@ def closed_port_url() -> str:
     port = sock.getsockname()[1]
     sock.close()
     return f"http://127.0.0.1:{port}"
-
-
-def generation_requests(emulator: Emulator) -> list[dict[str, Any]]:
-    return [r for r in emulator.requests if r["method"] in ("generateContent", "streamGenerateContent")]
 
 
 # ----------------------------------------------------------------------------- request shape
@@ -73,14 +66,10 @@ async def test_unary_request_follows_the_reference(emulator: Running, http: http
     assert record["method"] == "generateContent" and record["query"] == {} and record["auth"] == "valid"
     headers = record["headers"]
     assert headers["content-type"] == "application/json"
-    assert re.fullmatch(r"antigravity/1\.11\.5 [a-z]+/[a-z0-9_]+", headers["user-agent"])
-    assert headers["x-goog-api-client"] == "google-cloud-sdk vscode_cloudshelleditor/0.1"
-    assert json.loads(headers["client-metadata"]) == {
-        "ideType": "IDE_UNSPECIFIED",
-        "platform": "PLATFORM_UNSPECIFIED",
-        "pluginType": "GEMINI",
-    }
-    assert headers["client-metadata"] == CLIENT_METADATA
+    assert re.fullmatch(r"antigravity/hub/2\.9\.1 [a-z]+/[a-z0-9_]+", headers["user-agent"])
+    # only these (the recorded headers leave Authorization out): no Client-Metadata, no X-Goog-Api-Client
+    sent = set(headers) - {"host", "accept-encoding", "connection", "content-length"}
+    assert sent == {"content-type", "user-agent", "accept"}, sent
     body = record["body"]
     assert set(body) == {"project", "model", "request", "userAgent", "requestType", "requestId"}
     assert (body["project"], body["model"], body["userAgent"], body["requestType"]) == (
@@ -90,13 +79,17 @@ async def test_unary_request_follows_the_reference(emulator: Running, http: http
         "agent",
     )
     assert body["requestId"].startswith("agent-") and uuid.UUID(body["requestId"][6:])
-    assert body["request"] == {"contents": [{"role": "user", "parts": [{"text": "hello there"}]}]}
+    assert body["request"] == {
+        "contents": [{"role": "user", "parts": [{"text": "hello there"}]}],
+        "sessionId": body["request"]["sessionId"],
+    }
+    assert re.fullmatch(r"-\d+", body["request"]["sessionId"])  # every agent request carries one
 
 
 async def test_configured_client_version_is_sent(emulator: Running, http: httpx2.AsyncClient) -> None:
     instance, url = emulator
-    await make_client(http, make_settings(url, client_version="1.14.2")).generate(MODEL, ask())
-    assert instance.requests[0]["headers"]["user-agent"].startswith("antigravity/1.14.2 ")
+    await make_client(http, make_settings(url, client_version="2.10.3")).generate(MODEL, ask())
+    assert instance.requests[0]["headers"]["user-agent"].startswith("antigravity/hub/2.10.3 ")
 
 
 async def test_stream_delivers_chunks_then_the_merged_response(
@@ -110,7 +103,7 @@ async def test_stream_delivers_chunks_then_the_merged_response(
 
     client = make_client(http, make_settings(url))
     words = "one two three four five six seven eight nine ten"
-    response, trace = await client.stream("gemini-2.5-flash", ask(words), on_chunk=on_chunk)
+    response, trace = await client.stream("gpt-oss-120b-medium", ask(words), on_chunk=on_chunk)
 
     assert len(seen) == 3  # "Echo:" + 10 words in pieces of 4 words
     assert all(chunk.usage_metadata is None for chunk in seen[:-1]) and seen[-1].usage_metadata is not None
@@ -167,7 +160,8 @@ async def test_unknown_model_is_not_found_everywhere(emulator: Running, http: ht
     assert sleep.delays == []
 
 
-async def test_429_never_moves_to_another_endpoint(http: httpx2.AsyncClient) -> None:
+async def test_a_429_moves_to_the_next_host_once_before_any_wait(http: httpx2.AsyncClient) -> None:
+    """Limits differ per host: prod 429s where daily serves (reference §0.2)."""
     limited = EmulatorConfig(
         token=TOKEN, project=PROJECT, faults=[parse_fault("rate_limit:retry_delay=2.5s")]
     )
@@ -180,9 +174,58 @@ async def test_429_never_moves_to_another_endpoint(http: httpx2.AsyncClient) -> 
             MODEL, ask()
         )
     assert response.candidates
-    assert sleep.delays == [2.5]  # the server's delay, honoured
-    assert [r["status"] for r in first.requests] == [429, 200]
-    assert len(second.requests) == 0
+    assert sleep.delays == []  # served by the other host at once
+    assert [r["status"] for r in first.requests] == [429]
+    assert [r["status"] for r in second.requests] == [200]
+
+
+async def test_a_429_on_both_hosts_waits_the_servers_delay_once_moved(http: httpx2.AsyncClient) -> None:
+    fault = [parse_fault("rate_limit:retry_delay=2.5s")]
+    sleep = RecordingSleep()
+    async with (
+        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=fault)) as (first, first_url),
+        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=fault)) as (second, second_url),
+    ):
+        response, _ = await make_client(http, make_settings(first_url, second_url), sleep).generate(
+            MODEL, ask()
+        )
+    assert response.candidates
+    assert sleep.delays == [2.5]  # the server's delay, honoured, on the host it moved to
+    assert [r["status"] for r in first.requests] == [429]
+    assert [r["status"] for r in second.requests] == [429, 200]
+
+
+async def test_quota_exhaustion_never_changes_host(http: httpx2.AsyncClient) -> None:
+    exhausted = EmulatorConfig(
+        token=TOKEN,
+        project=PROJECT,
+        faults=[parse_fault("rate_limit:reason=QUOTA_EXHAUSTED,reset=71h15m27s,times=0")],
+    )
+    async with (
+        running_emulator(exhausted) as (first, first_url),
+        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT)) as (second, second_url),
+    ):
+        with pytest.raises(RateLimitError) as caught:
+            await make_client(http, make_settings(first_url, second_url)).generate(MODEL, ask())
+    assert caught.value.quota_exhausted and caught.value.quota_reset_after == pytest.approx(256527)
+    assert "Individual quota reached" in caught.value.message
+    assert len(first.requests) == 1 and len(second.requests) == 0
+
+
+async def test_capacity_moves_on_then_backs_off(http: httpx2.AsyncClient) -> None:
+    busy = [parse_fault("capacity")]
+    sleep = RecordingSleep()
+    async with (
+        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=busy)) as (first, first_url),
+        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=busy)) as (second, second_url),
+    ):
+        response, _ = await make_client(http, make_settings(first_url, second_url), sleep).generate(
+            MODEL, ask()
+        )
+    assert response.candidates
+    assert [r["status"] for r in first.requests] == [503, 200]
+    assert [r["status"] for r in second.requests] == [503]
+    assert len(sleep.delays) == 1  # after both hosts had no capacity: a backoff, then from the first
 
 
 # ----------------------------------------------------------------------------- rate limits and retries
@@ -344,11 +387,9 @@ async def test_project_is_discovered_once_and_cached(emulator: Running, http: ht
             group.start_soon(client.generate, MODEL, ask())
     methods = [r["method"] for r in instance.requests]
     assert methods.count("loadCodeAssist") == 1 and methods.count("generateContent") == 3
-    assert {r["body"]["project"] for r in generation_requests(instance)} == {PROJECT}
+    assert {r["body"]["project"] for r in generations(instance)} == {PROJECT}
     load = next(r for r in instance.requests if r["method"] == "loadCodeAssist")
-    assert load["body"] == {
-        "metadata": {"ideType": "IDE_UNSPECIFIED", "platform": "PLATFORM_UNSPECIFIED", "pluginType": "GEMINI"}
-    }
+    assert load["body"] == {"metadata": {"ideType": "ANTIGRAVITY"}}
 
 
 async def test_onboarding_is_polled_until_done(http: httpx2.AsyncClient) -> None:
@@ -361,7 +402,7 @@ async def test_onboarding_is_polled_until_done(http: httpx2.AsyncClient) -> None
     assert methods == ["loadCodeAssist", "onboardUser", "onboardUser", "onboardUser", "generateContent"]
     assert instance.requests[1]["body"]["tierId"] == "free-tier"
     assert sleep.delays == [5.0, 5.0]
-    assert generation_requests(instance)[0]["body"]["project"] == "fresh-project"
+    assert generations(instance)[0]["body"]["project"] == "fresh-project"
 
 
 async def test_discovery_failure_uses_the_fallback_project(
@@ -370,7 +411,7 @@ async def test_discovery_failure_uses_the_fallback_project(
     instance, url = emulator
     settings = make_settings(url, project=None, discovery_endpoints=[closed_port_url()], max_retries=0)
     await make_client(http, settings).generate(MODEL, ask())
-    assert generation_requests(instance)[0]["body"]["project"] == DEFAULT_PROJECT
+    assert generations(instance)[0]["body"]["project"] == DEFAULT_PROJECT
 
 
 async def test_discovery_with_a_bad_token_is_an_error(emulator: Running, http: httpx2.AsyncClient) -> None:

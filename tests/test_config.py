@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,27 +20,29 @@ from mcp_antigravity.config import (
 def test_defaults_follow_the_reference() -> None:
     settings = load_settings()
     assert settings.endpoints == [DAILY_ENDPOINT, PROD_ENDPOINT]
+    assert DAILY_ENDPOINT == "https://daily-cloudcode-pa.googleapis.com"  # not the legacy sandbox host
     assert settings.effective_discovery_endpoints == [PROD_ENDPOINT, DAILY_ENDPOINT]
     assert settings.access_token is None and settings.project is None
-    assert settings.effective_user_agent.startswith("antigravity/1.11.5 ")
+    assert re.fullmatch(r"antigravity/hub/2\.9\.1 (linux|darwin|windows)/\w+", settings.effective_user_agent)
+    assert settings.transcribe_model == "gemini-3-flash"  # not a retired 2.5 model
 
 
 def test_environment_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTIGRAVITY_ENDPOINTS", " http://127.0.0.1:9/ , http://localhost:8 ")
     monkeypatch.setenv("ANTIGRAVITY_ACCESS_TOKEN", "tok")
     monkeypatch.setenv("ANTIGRAVITY_PROJECT", "proj")
-    monkeypatch.setenv("ANTIGRAVITY_DEFAULT_MODEL", "claude-sonnet-4-5")
-    monkeypatch.setenv("ANTIGRAVITY_CLIENT_VERSION", "1.20.3")
+    monkeypatch.setenv("ANTIGRAVITY_DEFAULT_MODEL", "claude-sonnet-4-6")
+    monkeypatch.setenv("ANTIGRAVITY_CLIENT_VERSION", "2.10.3")
     monkeypatch.setenv("ANTIGRAVITY_MAX_RETRIES", "5")
     settings = load_settings()
     assert settings.endpoints == ["http://127.0.0.1:9", "http://localhost:8"]
     assert settings.access_token is not None and settings.access_token.get_secret_value() == "tok"
     assert (settings.project, settings.default_model, settings.max_retries) == (
         "proj",
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         5,
     )
-    assert settings.effective_user_agent.startswith("antigravity/1.20.3 ")
+    assert settings.effective_user_agent.startswith("antigravity/hub/2.10.3 ")
 
 
 def test_token_never_appears_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:

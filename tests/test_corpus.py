@@ -102,7 +102,7 @@ async def test_tool_schema_round_trips(setup: tuple[Emulator, Client], tool: dic
     emulator, client = setup
     wire = sanitize_function_name(tool["name"])
     result = await client.call_tool(
-        "chat", {"prompt": f"call:{wire}", "functions": [tool], "model": "claude-sonnet-4-5"}
+        "chat", {"prompt": f"call:{wire}", "functions": [tool], "model": "claude-sonnet-4-6"}
     )
     assert not result.is_error, result.content
     assert emulator.requests[-1]["status"] == 200

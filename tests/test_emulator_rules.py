@@ -40,7 +40,7 @@ GOOD_HEADERS = {"Authorization": f"Bearer {TOKEN}", "User-Agent": UA, "Content-T
 def envelope(request: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "project": PROJECT,
-        "model": "gemini-2.5-flash",
+        "model": "gpt-oss-120b-medium",  # no thinking, no signatures: the rule under test alone
         "request": request
         if request is not None
         else {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
@@ -350,7 +350,7 @@ async def test_max_output_tokens_not_above_thinking_budget(
     _, url = emulator
     body = envelope(
         with_config(maxOutputTokens=8000, thinkingConfig={"thinkingBudget": 8000}),
-        model="claude-sonnet-4-5-thinking",
+        model="claude-opus-4-6-thinking",
     )
     assert_rpc(
         await post(http, url, body),
@@ -375,10 +375,11 @@ async def test_thinking_budget_and_level_together(
 @pytest.mark.parametrize(
     ("model", "level"),
     [
-        ("gemini-3-pro-high", "medium"),
-        ("gemini-3-pro-low", "minimal"),
-        ("gemini-2.5-flash", "low"),
-        ("claude-opus-4-5-thinking", "high"),
+        ("gemini-pro-agent", "minimal"),
+        ("gemini-3.1-pro-low", "minimal"),
+        ("gemini-3.5-flash-low", "minimal"),
+        ("gpt-oss-120b-medium", "low"),
+        ("claude-opus-4-6-thinking", "high"),
     ],
 )
 async def test_thinking_level_the_model_does_not_take(
@@ -389,11 +390,11 @@ async def test_thinking_level_the_model_does_not_take(
     assert_rpc(await post(http, url, body), 400, "INVALID_ARGUMENT", "not supported for model")
 
 
-async def test_thinking_cannot_be_turned_off_on_gemini_2_5_pro(
+async def test_thinking_cannot_be_turned_off_on_an_always_thinking_model(
     emulator: tuple[Emulator, str], http: httpx2.AsyncClient
 ) -> None:
     _, url = emulator
-    body = envelope(with_config(thinkingConfig={"thinkingBudget": 0}), model="gemini-2.5-pro")
+    body = envelope(with_config(thinkingConfig={"thinkingBudget": 0}), model="claude-opus-4-6-thinking")
     assert_rpc(await post(http, url, body), 400, "INVALID_ARGUMENT", "only works in thinking mode")
 
 

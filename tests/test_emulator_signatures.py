@@ -73,9 +73,9 @@ async def test_gemini_3_signs_the_first_function_call(emulator: Running, http: h
 
 async def test_gemini_3_missing_signature_is_400(emulator: Running, http: httpx2.AsyncClient) -> None:
     _, url = emulator
-    turn = await model_turn(http, url, "gemini-3-pro-high")
+    turn = await model_turn(http, url, "gemini-pro-agent")
     del turn["parts"][0]["thoughtSignature"]
-    response = await resubmit(http, url, "gemini-3-pro-high", turn)
+    response = await resubmit(http, url, "gemini-pro-agent", turn)
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["status"] == "INVALID_ARGUMENT"
@@ -104,7 +104,7 @@ async def test_altered_part_is_400(emulator: Running, http: httpx2.AsyncClient) 
 
 async def test_signature_from_another_model_is_400(emulator: Running, http: httpx2.AsyncClient) -> None:
     _, url = emulator
-    turn = await model_turn(http, url, "gemini-3-pro-high")
+    turn = await model_turn(http, url, "gemini-pro-agent")
     response = await resubmit(http, url, "gemini-3-flash", turn)
     assert response.status_code == 400
     assert "was not produced by model gemini-3-flash" in response.json()["error"]["message"]
@@ -114,7 +114,7 @@ async def test_claude_thinking_signs_thoughts_and_checks_them(
     emulator: Running, http: httpx2.AsyncClient
 ) -> None:
     _, url = emulator
-    model = "claude-sonnet-4-5-thinking"
+    model = "claude-opus-4-6-thinking"
     config = {"maxOutputTokens": 4000, "thinkingConfig": {"thinkingBudget": 2000, "includeThoughts": True}}
     turn = await model_turn(http, url, model, **config)
     thought, call = turn["parts"]
@@ -135,8 +135,20 @@ async def test_claude_thinking_signs_thoughts_and_checks_them(
     response = await resubmit(http, url, model, unsigned)
     assert response.status_code == 400 and "`thinking` blocks must carry their `signature`" in response.text
 
-    without_thought = {"role": "model", "parts": [turn["parts"][1]]}
-    assert (await resubmit(http, url, model, without_thought)).status_code == 200
+    # the signed call stands for the thinking it came with ...
+    signed_call_only = {"role": "model", "parts": [turn["parts"][1]]}
+    assert (await resubmit(http, url, model, signed_call_only)).status_code == 200
+    # ... but inside the open tool loop the thinking cannot be lost altogether ...
+    call_part = {k: v for k, v in turn["parts"][1].items() if k != "thoughtSignature"}
+    without_thought = {"role": "model", "parts": [call_part]}
+    response = await resubmit(http, url, model, without_thought)
+    assert (
+        response.status_code == 400
+        and "Expected `thinking` or `redacted_thinking`, but found `tool_use`" in response.text
+    )
+    # ... once the loop is closed (a later plain question), it can
+    closed = [ASK, without_thought, answer(turn), {"role": "model", "parts": [{"text": "ok"}]}, ASK]
+    assert (await generate(http, url, envelope(model, closed))).status_code == 200
 
 
 async def test_gemini_3_stream_sends_the_answer_signature_in_an_empty_part(
@@ -157,7 +169,7 @@ async def test_gemini_3_stream_sends_the_answer_signature_in_an_empty_part(
 
 async def test_models_that_do_not_sign(emulator: Running, http: httpx2.AsyncClient) -> None:
     _, url = emulator
-    for model in ("claude-sonnet-4-5", "gemini-2.5-flash", "gpt-oss-120b-medium"):
+    for model in ("claude-sonnet-4-6", "gpt-oss-120b-medium"):
         turn = await model_turn(http, url, model)
         assert all("thoughtSignature" not in p for p in turn["parts"])
         assert (await resubmit(http, url, model, turn)).status_code == 200

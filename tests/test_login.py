@@ -91,7 +91,7 @@ async def test_login_through_the_loopback_callback(
         oauth_token_url=f"{url}/token",
     )
     async with Client(build_server(settings)) as client:
-        result = await client.call_tool("chat", {"prompt": "after login", "model": "claude-sonnet-4-5"})
+        result = await client.call_tool("chat", {"prompt": "after login", "model": "claude-sonnet-4-6"})
     assert [c.text for c in result.content if isinstance(c, TextContent)] == ["Echo: after login"]
     assert instance.requests[-1]["auth"] == "valid"
 

@@ -32,7 +32,7 @@ from mcp_antigravity.emulator.samples import (
 from mcp_antigravity.mediainfo import image_info
 from mcp_antigravity.runtime import Runtime
 
-from .conftest import make_settings
+from .conftest import UA, generations, make_settings
 
 pytestmark = pytest.mark.anyio
 Running = tuple[Emulator, str]
@@ -114,12 +114,12 @@ async def test_vision_refusals_explain_themselves(
     instance, _ = emulator
     result = await client.call_tool("vision", arguments)
     assert result.is_error and message in text_of(result)
-    assert len(instance.requests) == 0
+    assert generations(instance) == []
 
 
 async def test_emulator_refuses_media_it_cannot_take(emulator: Running, http: httpx2.AsyncClient) -> None:
     _, url = emulator
-    headers = {"Authorization": "Bearer test-token", "User-Agent": "antigravity/1.11.5 linux/amd64"}
+    headers = {"Authorization": "Bearer test-token", "User-Agent": UA}
     for mime_type, data, message in [
         ("image/gif", b"GIF89a\x01\x00\x01\x00", "Unsupported MIME type: image/gif"),
         ("image/png", b"\x89PNG\r\n\x1a\nbroken", "Unable to process input image"),

@@ -68,33 +68,6 @@ ROWS = [
         0.0,
         0,
     ),
-    ("429 stays on its endpoint", status_error(429, retry="2s"), 0, 2, 0, 100, Action.RETRY, 2.0, 0),
-    (
-        "429 on the second endpoint stays there",
-        status_error(429, retry="2s"),
-        1,
-        2,
-        0,
-        100,
-        Action.RETRY,
-        2.0,
-        1,
-    ),
-    ("429 without a delay: backoff", status_error(429), 0, 2, 2, 100, Action.RETRY, 3.0, 0),
-    ("429 delay over the cap fails fast", status_error(429, retry="31s"), 0, 2, 0, 100, Action.FAIL, 0.0, 0),
-    (
-        "429 QUOTA_EXHAUSTED fails fast",
-        status_error(429, retry="1s", reason="QUOTA_EXHAUSTED"),
-        0,
-        2,
-        0,
-        100,
-        Action.FAIL,
-        0.0,
-        0,
-    ),
-    ("429 retries used up", status_error(429, retry="1s"), 0, 2, 3, 100, Action.FAIL, 0.0, 0),
-    ("429 delay past the deadline", status_error(429, retry="5s"), 0, 2, 0, 4.0, Action.FAIL, 0.0, 0),
     ("503 retries used up", status_error(503), 0, 1, 3, 100, Action.FAIL, 0.0, 0),
     ("400 is final", status_error(400), 0, 2, 0, 100, Action.FAIL, 0.0, 0),
     ("401 is final", status_error(401), 0, 2, 0, 100, Action.FAIL, 0.0, 0),
@@ -142,6 +115,129 @@ def test_decide(
         assert decision.delay == pytest.approx(delay)
     if action is not Action.FAIL:
         assert decision.endpoint_index == next_index
+
+
+# 429s: (error, endpoint index, endpoint count, retries done, moved already) -> (action, delay, next endpoint)
+RATE_LIMIT_ROWS = [
+    (
+        "429 moves to the next host once",
+        status_error(429, retry="2s"),
+        0,
+        2,
+        0,
+        False,
+        Action.NEXT_ENDPOINT,
+        0.0,
+        1,
+    ),
+    ("bare 429 moves to the next host once", status_error(429), 0, 2, 0, False, Action.NEXT_ENDPOINT, 0.0, 1),
+    (
+        "RATE_LIMIT_EXCEEDED moves to the next host once",
+        status_error(429, retry="1s", reason="RATE_LIMIT_EXCEEDED"),
+        0,
+        3,
+        0,
+        False,
+        Action.NEXT_ENDPOINT,
+        0.0,
+        1,
+    ),
+    ("429 after moving once waits there", status_error(429, retry="2s"), 1, 2, 0, True, Action.RETRY, 2.0, 1),
+    (
+        "429 after moving, hosts left: still waits",
+        status_error(429, retry="2s"),
+        1,
+        3,
+        0,
+        True,
+        Action.RETRY,
+        2.0,
+        1,
+    ),
+    ("429 on the only host waits", status_error(429, retry="2s"), 0, 1, 0, False, Action.RETRY, 2.0, 0),
+    ("429 on the last host waits", status_error(429, retry="2s"), 1, 2, 0, False, Action.RETRY, 2.0, 1),
+    ("429 without a delay: backoff", status_error(429), 0, 2, 2, True, Action.RETRY, 3.0, 0),
+    ("429 delay over the cap fails fast", status_error(429, retry="31s"), 0, 2, 0, True, Action.FAIL, 0.0, 0),
+    (
+        "QUOTA_EXHAUSTED fails fast and never changes host",
+        status_error(429, retry="1s", reason="QUOTA_EXHAUSTED"),
+        0,
+        2,
+        0,
+        False,
+        Action.FAIL,
+        0.0,
+        0,
+    ),
+    ("429 retries used up", status_error(429, retry="1s"), 0, 2, 3, True, Action.FAIL, 0.0, 0),
+    (
+        "capacity (503 MODEL_CAPACITY_EXHAUSTED) moves on",
+        status_error(503, reason="MODEL_CAPACITY_EXHAUSTED"),
+        0,
+        2,
+        0,
+        False,
+        Action.NEXT_ENDPOINT,
+        0.0,
+        1,
+    ),
+    (
+        "capacity on the last host backs off",
+        status_error(503, reason="MODEL_CAPACITY_EXHAUSTED"),
+        1,
+        2,
+        1,
+        False,
+        Action.RETRY,
+        1.5,
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "index", "count", "retries", "moved", "action", "delay", "next_index"),
+    [row[1:] for row in RATE_LIMIT_ROWS],
+    ids=[row[0] for row in RATE_LIMIT_ROWS],
+)
+def test_decide_for_429_and_capacity(
+    error: AntigravityError,
+    index: int,
+    count: int,
+    retries: int,
+    moved: bool,
+    action: Action,
+    delay: float,
+    next_index: int,
+) -> None:
+    decision = decide(
+        error,
+        endpoint_index=index,
+        endpoint_count=count,
+        retries_done=retries,
+        time_left=100.0,
+        policy=POLICY,
+        random=lambda: 0.5,
+        moved_for_rate_limit=moved,
+    )
+    assert decision.action is action, decision.why
+    if action is Action.RETRY:
+        assert decision.delay == pytest.approx(delay)
+    if action is not Action.FAIL:
+        assert decision.endpoint_index == next_index
+
+
+def test_a_delay_past_the_deadline_is_not_waited() -> None:
+    decision = decide(
+        status_error(429, retry="5s"),
+        endpoint_index=0,
+        endpoint_count=1,
+        retries_done=0,
+        time_left=4.0,
+        policy=POLICY,
+        random=lambda: 0.5,
+    )
+    assert decision.action is Action.FAIL
 
 
 @pytest.mark.parametrize(

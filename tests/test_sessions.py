@@ -18,7 +18,7 @@ from mcp_antigravity.config import Settings
 from mcp_antigravity.emulator import Emulator, parse_fault
 from mcp_antigravity.signatures import SENTINEL
 
-from .conftest import make_settings
+from .conftest import generations, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -56,10 +56,10 @@ def model_turns(request: dict[str, Any]) -> list[dict[str, Any]]:
 
 FAMILIES = [
     ("gemini-3-flash", {}),
-    ("gemini-3-pro-high", {"thinking": "low"}),
-    ("claude-sonnet-4-5-thinking", {"thinking": "low", "include_thoughts": True}),
-    ("claude-opus-4-5-thinking", {"thinking": 2048}),
-    ("claude-sonnet-4-5", {}),
+    ("gemini-pro-agent", {"thinking": "low"}),
+    ("claude-opus-4-6-thinking", {"thinking": "low", "include_thoughts": True}),
+    ("claude-opus-4-6-thinking", {"thinking": 2048}),
+    ("claude-sonnet-4-6", {}),
     ("gemini-2.5-flash", {"thinking": "medium", "include_thoughts": True}),
     ("gpt-oss-120b-medium", {}),
 ]
@@ -126,9 +126,9 @@ async def test_model_switch_drops_foreign_signatures(settings: Settings, emulato
         {"session_id": session, "function_results": [{"id": clock["id"], "name": "clock", "result": 1}]},
     )
     switched = await call(
-        settings, {"session_id": session, "prompt": "and now?", "model": "gemini-3-pro-high"}
+        settings, {"session_id": session, "prompt": "and now?", "model": "gemini-pro-agent"}
     )
-    assert switched["text"] == "Echo: and now?" and switched["model"] == "gemini-3-pro-high"
+    assert switched["text"] == "Echo: and now?" and switched["model"] == "gemini-pro-agent"
     sent = model_turns(instance.requests[-1]["body"]["request"])
     assert sent[0]["parts"][0]["thoughtSignature"] == SENTINEL  # the flash signature was not sent to pro
     back = await call(
@@ -136,7 +136,7 @@ async def test_model_switch_drops_foreign_signatures(settings: Settings, emulato
         {
             "session_id": session,
             "prompt": "call:clock",
-            "model": "claude-sonnet-4-5-thinking",
+            "model": "claude-opus-4-6-thinking",
             "thinking": "low",
             "include_thoughts": True,
         },
@@ -164,7 +164,7 @@ async def test_model_switch_drops_foreign_signatures(settings: Settings, emulato
 async def test_concurrent_calls_on_one_session_are_serialized(settings: Settings, emulator: Running) -> None:
     instance, _ = emulator
     async with Client(build_server(settings)) as client:
-        opened = await client.call_tool("chat", {"prompt": "start", "model": "claude-sonnet-4-5"})
+        opened = await client.call_tool("chat", {"prompt": "start", "model": "claude-sonnet-4-6"})
         session = opened.structured_content["session_id"]  # type: ignore[index]
         answers: dict[int, str] = {}
 
@@ -183,15 +183,18 @@ async def test_concurrent_calls_on_one_session_are_serialized(settings: Settings
     assert len(texts) == 14
     for user, model in zip(texts[::2], texts[1::2], strict=True):  # every answer right after its question
         assert model == f"Echo: {user}"
-    sizes = [len(r["body"]["request"]["contents"]) for r in instance.requests]
+    sizes = [len(r["body"]["request"]["contents"]) for r in generations(instance)]
     assert sizes == [1, 3, 5, 7, 9, 11, 13]  # each call saw every earlier turn
+    # one conversation, one upstream session id, the same on every call and unlike the MCP one
+    [upstream_id] = {r["body"]["request"]["sessionId"] for r in generations(instance)}
+    assert upstream_id.startswith("-") and session not in upstream_id
 
 
 async def test_failed_or_cancelled_calls_leave_the_session_unchanged(
     settings: Settings, emulator: Running
 ) -> None:
     instance, _ = emulator
-    opened = await call(settings, {"prompt": "remember me", "model": "claude-sonnet-4-5"})
+    opened = await call(settings, {"prompt": "remember me", "model": "claude-sonnet-4-6"})
     session = opened["session_id"]
     async with Client(build_server(settings)) as client:
         before = (await client.read_resource(f"antigravity://sessions/{session}")).contents[0].text
@@ -214,7 +217,7 @@ async def test_failed_first_call_creates_no_session(settings: Settings, emulator
     instance, _ = emulator
     instance.faults.add(parse_fault("internal:times=0"))
     async with Client(build_server(settings)) as client:
-        failed = await client.call_tool("chat", {"prompt": "x", "model": "claude-sonnet-4-5"})
+        failed = await client.call_tool("chat", {"prompt": "x", "model": "claude-sonnet-4-6"})
         listing = json.loads((await client.read_resource("antigravity://sessions")).contents[0].text)
     assert failed.is_error and listing == {"sessions": []}
 
@@ -238,7 +241,7 @@ async def test_refused_signatures_are_repaired_once(settings: Settings, emulator
 
 
 async def test_reset_unknown_sessions_and_waiting_calls(settings: Settings) -> None:
-    first = await call(settings, {"prompt": "call:clock", "functions": [CLOCK], "model": "claude-sonnet-4-5"})
+    first = await call(settings, {"prompt": "call:clock", "functions": [CLOCK], "model": "claude-sonnet-4-6"})
     session = first["session_id"]
     async with Client(build_server(settings)) as client:
         blocked = await client.call_tool("chat", {"session_id": session, "prompt": "ignore the call"})
@@ -260,7 +263,7 @@ async def test_thinking_options_reach_the_upstream(settings: Settings, emulator:
         settings,
         {
             "prompt": "deep question",
-            "model": "claude-opus-4-5-thinking",
+            "model": "claude-opus-4-6-thinking",
             "thinking": "high",
             "include_thoughts": True,
             "max_output_tokens": 1000,
@@ -275,13 +278,13 @@ async def test_thinking_options_reach_the_upstream(settings: Settings, emulator:
     assert result["text"] == "Echo: deep question" and result["usage"]["thinking_tokens"] == 4
     async with Client(build_server(settings)) as client:
         refused = await client.call_tool(
-            "chat", {"prompt": "x", "model": "gemini-3-pro-low", "thinking": "medium"}
+            "chat", {"prompt": "x", "model": "gemini-3.1-pro-low", "thinking": "off"}
         )
-    assert refused.is_error and "takes thinking low or high" in text_of(refused)
+    assert refused.is_error and "always thinks" in text_of(refused)
 
 
 async def test_the_database_is_private(settings: Settings) -> None:
-    await call(settings, {"prompt": "secret", "model": "claude-sonnet-4-5"})
+    await call(settings, {"prompt": "secret", "model": "claude-sonnet-4-6"})
     path = settings.sessions_path
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700

@@ -72,11 +72,11 @@ def test_attach_puts_signatures_back_only_where_they_belong() -> None:
         {"thought": True, "text": "hmm", "thoughtSignature": "t-sig"},
         {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "sig"},
     ]
-    other = attach(turns, entries, model_info("gemini-3-pro-high"), now=10.0, ttl=100.0)
+    other = attach(turns, entries, model_info("gemini-pro-agent"), now=10.0, ttl=100.0)
     assert [to_wire(p) for p in other[1].parts] == [  # thought dropped, sentinel on the call
         {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": SENTINEL}
     ]
-    claude = attach(turns, entries, model_info("claude-sonnet-4-5-thinking"), now=10.0, ttl=100.0)
+    claude = attach(turns, entries, model_info("claude-opus-4-6-thinking"), now=10.0, ttl=100.0)
     assert [to_wire(p) for p in claude[1].parts] == [{"functionCall": {"name": "f", "args": {}}}]
 
 
@@ -108,7 +108,7 @@ def test_only_the_first_call_of_a_turn_gets_the_sentinel() -> None:
             ],
         )
     ]
-    [turn] = attach(turns, [], model_info("gemini-3-pro-low"), now=0.0, ttl=1.0)
+    [turn] = attach(turns, [], model_info("gemini-3.1-pro-low"), now=0.0, ttl=1.0)
     assert [to_wire(p).get("thoughtSignature") for p in turn.parts] == [SENTINEL, None]  # empty text dropped
 
 
@@ -185,7 +185,7 @@ async def test_sessions_are_bounded_by_count_and_age(tmp_path: Path) -> None:
 async def test_trimming_keeps_calls_with_their_responses(tmp_path: Path) -> None:
     clock = Clock()
     sessions = await open_sessions(tmp_path / "s.sqlite3", clock, max_turns=4)
-    session_id = await commit(sessions, None, ask("q1"), call_turn("f"), "claude-sonnet-4-5")
+    session_id = await commit(sessions, None, ask("q1"), call_turn("f"), "claude-sonnet-4-6")
     await commit(sessions, session_id, answer_turn("f"), Content(role="model", parts=[Part(text="a1")]), "m")
     await commit(sessions, session_id, ask("q2"), call_turn("g"), "m")
     roles = [(t.role, t.parts[0]) for t in (await sessions.history(session_id)).turns]

@@ -70,7 +70,7 @@ FULL_RESPONSE = {
             "thoughtsTokenCount": 2,
             "totalTokenCount": 22,
         },
-        "modelVersion": "claude-sonnet-4-5",
+        "modelVersion": "claude-sonnet-4-6",
         "responseId": "msg_vrtx_abc",
         "promptFeedback": {"safetyRatings": []},
         "someNewTopLevelField": True,

@@ -1,6 +1,7 @@
 """The Antigravity client: request building, the upstream's errors, retries and fallback."""
 
 from .auth import CredentialKind, NoCredentials, RefreshingToken, StaticToken, TokenSource, token_source
+from .available import AvailableModel, AvailableModels
 from .client import AntigravityClient, open_http_client
 from .errors import (
     AntigravityConnectionError,
@@ -15,8 +16,11 @@ from .errors import (
     RateLimitError,
     ResponseFormatError,
     ServerError,
+    UpstreamNotice,
     error_from_body,
 )
+from .facts import ClientFacts
+from .notices import Notice
 
 __all__ = [
     "AntigravityClient",
@@ -25,11 +29,15 @@ __all__ = [
     "AntigravityStatusError",
     "AntigravityTimeoutError",
     "AuthenticationError",
+    "AvailableModel",
+    "AvailableModels",
     "BadRequestError",
+    "ClientFacts",
     "CredentialKind",
     "CredentialsError",
     "NoCredentials",
     "NotFoundError",
+    "Notice",
     "PermissionDeniedError",
     "RateLimitError",
     "RefreshingToken",
@@ -37,6 +45,7 @@ __all__ = [
     "ServerError",
     "StaticToken",
     "TokenSource",
+    "UpstreamNotice",
     "error_from_body",
     "open_http_client",
     "token_source",

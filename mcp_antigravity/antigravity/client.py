@@ -11,9 +11,9 @@ The send path has layers, each with one job:
 
 from __future__ import annotations
 
-import json
 import logging
 import random as _random
+import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,18 +24,26 @@ import httpx2
 
 from ..config import Settings
 from .auth import CredentialKind, TokenSource, token_source
+from .available import AvailableModels, read_available_models
 from .discovery import ProjectResolver
 from .errors import (
     AntigravityConnectionError,
     AntigravityError,
+    AntigravityStatusError,
     AntigravityTimeoutError,
     AuthenticationError,
+    NotFoundError,
+    RateLimitError,
     ResponseFormatError,
+    UpstreamNotice,
     error_from_body,
 )
+from .facts import ClientFacts
+from .identity import ClientIdentity
+from .notices import read_notice
 from .retry import Action, RetryPolicy, decide
 from .stream import merge_chunks, parse_envelope, read_payload
-from .wire import ClientMetadata, GenerateContentRequest, GenerateContentResponse, RequestEnvelope, to_wire
+from .wire import GenerateContentRequest, GenerateContentResponse, RequestEnvelope, to_wire
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +51,10 @@ T = TypeVar("T")
 ChunkCallback = Callable[[GenerateContentResponse], Awaitable[None]]
 
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
+CATALOG_RETRY = 60.0
+"""Seconds before an unanswered fetchAvailableModels is tried again."""
 # A generated image arrives as one event: several MB of base64 for 2K and 4K images.
 MAX_EVENT_BYTES = 64 * 1024 * 1024
-API_CLIENT_HEADER = "google-cloud-sdk vscode_cloudshelleditor/0.1"
-CLIENT_METADATA = json.dumps(
-    to_wire(
-        ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED", plugin_type="GEMINI")
-    ),
-    separators=(",", ":"),
-)
 
 
 def open_http_client(settings: Settings) -> httpx2.AsyncClient:
@@ -79,6 +82,9 @@ class AntigravityClient:
         self._settings = settings
         self._http = http
         self._tokens = tokens or token_source(settings, http)
+        self.identity = ClientIdentity(settings, http, clock)
+        self._available: dict[str, tuple[float, AvailableModels | None]] = {}
+        self._available_lock = anyio.Lock()
         self._random = random
         self._sleep = sleep
         self._clock = clock
@@ -94,6 +100,7 @@ class AntigravityClient:
             fallback=settings.fallback_project,
             poll_attempts=settings.onboard_poll_attempts,
             poll_interval=settings.onboard_poll_interval,
+            version=self.identity.version,
             sleep=sleep,
         )
 
@@ -108,15 +115,61 @@ class AntigravityClient:
         """Which setting the credentials come from (for advice when the upstream refuses them)."""
         return self._tokens.kind
 
+    async def available_models(self, *, refresh: bool = False) -> AvailableModels | None:
+        """``fetchAvailableModels`` for this account: fetched on first need, kept for
+        ``ANTIGRAVITY_MODEL_CATALOG_TTL`` seconds, again after a 404 or a retirement notice.
+        ``None`` when the upstream does not answer it (callers fall back on the built-in table)."""
+        account = self._tokens.account
+        cached = self._available.get(account)
+        if cached is not None and not refresh and self._clock() < cached[0]:
+            return cached[1]
+        async with self._available_lock:
+            cached = self._available.get(account)
+            if cached is not None and not refresh and self._clock() < cached[0]:
+                return cached[1]
+            try:
+                payload = await self._post_discovery(
+                    "fetchAvailableModels", {"project": await self.project()}
+                )
+            except AntigravityError as exc:
+                log.warning(
+                    "cannot read the model catalog (fetchAvailableModels: %s); using the built-in one", exc
+                )
+                self._available[account] = (self._clock() + CATALOG_RETRY, None)
+                return None
+            models = read_available_models(payload)
+            self._available[account] = (self._clock() + self._settings.model_catalog_ttl, models)
+            return models
+
+    async def facts(self) -> ClientFacts:
+        """What advice about a failed call depends on: the credentials, the version sent, the catalog."""
+        return ClientFacts(
+            credentials=self.credential_kind,
+            client_version=await self.identity.version(),
+            available=await self.available_models(),
+        )
+
+    def forget_available_models(self) -> None:
+        """Read the catalog again on next need (after a 404 or a retirement notice)."""
+        self._available.clear()
+
     async def generate(
         self, model: str, request: GenerateContentRequest, *, request_type: str = "agent"
     ) -> tuple[GenerateContentResponse, str | None]:
-        """One unary ``generateContent`` call; returns the response and the trace id."""
+        """One unary ``generateContent`` call; returns the response and the trace id.
+
+        Raises :class:`UpstreamNotice` when the answer is an upstream notice (a retired model, a
+        client too old) rather than the model's answer."""
         body = await self._envelope(model, request, request_type)
-        return await self._run(
-            f"generateContent for {model}",
-            self._settings.endpoints,
-            lambda base: self._post_unary(base, body),
+        return self._checked(
+            model,
+            await self._watching(
+                self._run(
+                    f"generateContent for {model}",
+                    self._settings.endpoints,
+                    lambda base: self._post_unary(base, body),
+                )
+            ),
         )
 
     async def stream(
@@ -141,12 +194,39 @@ class AntigravityClient:
             if on_chunk is not None:
                 await on_chunk(chunk)
 
-        return await self._run(
-            f"streamGenerateContent for {model}",
-            self._settings.endpoints,
-            lambda base: self._post_stream(base, body, deliver),
-            retryable=lambda: not delivered,
+        return self._checked(
+            model,
+            await self._watching(
+                self._run(
+                    f"streamGenerateContent for {model}",
+                    self._settings.endpoints,
+                    lambda base: self._post_stream(base, body, deliver),
+                    retryable=lambda: not delivered,
+                )
+            ),
         )
+
+    async def _watching(self, call: Awaitable[T]) -> T:
+        """Run ``call``; a 404 or a notice means the catalog may have changed."""
+        try:
+            return await call
+        except (NotFoundError, UpstreamNotice):
+            self.forget_available_models()
+            raise
+        except AntigravityStatusError as error:
+            if error.notice is not None:
+                self.forget_available_models()
+            raise
+
+    def _checked(
+        self, model: str, answered: tuple[GenerateContentResponse, str | None]
+    ) -> tuple[GenerateContentResponse, str | None]:
+        response, trace = answered
+        notice = read_notice(response.answer_text) if response.only_text else None
+        if notice is not None:
+            self.forget_available_models()
+            raise UpstreamNotice(notice, model=model, trace_id=trace)
+        return answered
 
     # ------------------------------------------------------------------ the retry loop
 
@@ -176,7 +256,7 @@ class AntigravityClient:
         deadline_at: float,
     ) -> T:
         index = retries = 0
-        renewed = False
+        renewed = moved_for_rate_limit = False
         while True:
             try:
                 return await attempt(endpoints[index])
@@ -195,10 +275,13 @@ class AntigravityClient:
                     time_left=deadline_at - self._clock(),
                     policy=self._policy,
                     random=self._random,
+                    moved_for_rate_limit=moved_for_rate_limit,
                 )
                 log.info("%s via %s failed (%s): %s", what, endpoints[index], error, decision.why)
                 if decision.action is Action.FAIL:
                     raise
+                if isinstance(error, RateLimitError) and decision.action is Action.NEXT_ENDPOINT:
+                    moved_for_rate_limit = True
                 if decision.action is Action.RETRY:
                     retries += 1
                     await self._sleep(decision.delay)
@@ -207,12 +290,12 @@ class AntigravityClient:
     # ------------------------------------------------------------------ one exchange
 
     async def _headers(self, *, stream: bool) -> dict[str, str]:
+        """Only these: the peers dropped ``Client-Metadata`` and ``X-Goog-Api-Client`` (a fingerprint
+        that contradicts the Antigravity identity)."""
         headers = {
             "Authorization": f"Bearer {await self._tokens.token()}",
             "Content-Type": "application/json",
-            "User-Agent": self._settings.effective_user_agent,
-            "X-Goog-Api-Client": API_CLIENT_HEADER,
-            "Client-Metadata": CLIENT_METADATA,
+            "User-Agent": await self.identity.user_agent(),
         }
         if stream:
             headers["Accept"] = "text/event-stream"
@@ -221,6 +304,9 @@ class AntigravityClient:
     async def _envelope(
         self, model: str, request: GenerateContentRequest, request_type: str
     ) -> dict[str, Any]:
+        if request_type == "agent" and request.session_id is None:
+            # every agent request carries one; a call that is no conversation gets its own
+            request = request.model_copy(update={"session_id": f"-{secrets.randbits(63)}"})
         envelope = RequestEnvelope(
             project=await self.project(),
             model=model,

@@ -1,7 +1,9 @@
 """Which Google Cloud project the calls run under.
 
-Order: the configured project (no discovery at all); ``loadCodeAssist``; ``onboardUser``,
-polled until its operation is done; the well-known fallback project. Results are cached per
+Order: the configured project (no discovery at all); ``loadCodeAssist``; ``onboardUser``
+(into the account's current tier, else its default one), polled until its operation is done;
+the well-known fallback project. Both identify as the Antigravity IDE (``ideType: ANTIGRAVITY``,
+and for onboarding its version and name). Results are cached per
 account, and concurrent callers wait for one discovery instead of starting their own.
 """
 
@@ -24,6 +26,8 @@ from .wire import ClientMetadata, LoadCodeAssistResponse, Operation, to_wire
 log = logging.getLogger(__name__)
 
 PostJson = Callable[[str, dict[str, Any]], Awaitable[Any]]
+IDE_TYPE = "ANTIGRAVITY"
+IDE_NAME = "antigravity"
 
 
 class ProjectResolver:
@@ -35,9 +39,11 @@ class ProjectResolver:
         fallback: str,
         poll_attempts: int,
         poll_interval: float,
+        version: Callable[[], Awaitable[str]],
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self._post = post
+        self._version = version
         self._configured = configured
         self._fallback = fallback
         self._poll_attempts = poll_attempts
@@ -55,16 +61,16 @@ class ProjectResolver:
             return self._cache[account]
 
     async def _discover(self) -> str:
-        metadata = to_wire(
-            ClientMetadata(ide_type="IDE_UNSPECIFIED", platform="PLATFORM_UNSPECIFIED", plugin_type="GEMINI")
-        )
         try:
             loaded = LoadCodeAssistResponse.model_validate(
-                await self._post("loadCodeAssist", {"metadata": metadata})
+                await self._post("loadCodeAssist", {"metadata": to_wire(ClientMetadata(ide_type=IDE_TYPE))})
             )
             if loaded.project_id:
                 return loaded.project_id
-            onboarded = await self._onboard(loaded.default_tier_id, metadata)
+            metadata = to_wire(
+                ClientMetadata(ide_type=IDE_TYPE, ide_version=await self._version(), ide_name=IDE_NAME)
+            )
+            onboarded = await self._onboard(loaded.tier_id, metadata)
             if onboarded:
                 return onboarded
         except (AuthenticationError, PermissionDeniedError):

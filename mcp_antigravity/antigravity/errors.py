@@ -7,6 +7,7 @@
     ├── AntigravityConnectionError  network failures, streams cut short
     ├── AntigravityTimeoutError     the call's overall deadline passed
     ├── ResponseFormatError         the upstream answered something unreadable
+    ├── UpstreamNotice              a 200 whose text is a notice (model retired, client too old)
     └── AntigravityStatusError      a google.rpc error body (status, reason, retry_after, trace_id)
         ├── BadRequestError         400
         ├── AuthenticationError     401
@@ -26,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .durations import parse_duration
+from .notices import Notice, read_notice
 
 _TYPE_PREFIX = "type.googleapis.com/google.rpc."
 
@@ -92,6 +94,16 @@ class ResponseFormatError(AntigravityError):
     """The upstream answered with a body this client cannot read."""
 
 
+class UpstreamNotice(AntigravityError):
+    """The upstream answered with a notice instead of an answer (see :mod:`.notices`)."""
+
+    def __init__(self, notice: Notice, *, model: str, trace_id: str | None = None) -> None:
+        super().__init__(notice.text)
+        self.notice = notice
+        self.model = model
+        self.trace_id = trace_id
+
+
 class AntigravityStatusError(AntigravityError):
     """An error response from the upstream, read from its google.rpc ``Status`` body."""
 
@@ -126,6 +138,11 @@ class AntigravityStatusError(AntigravityError):
         """The model named in the error's ErrorInfo metadata, when there is one."""
         return self.metadata.get("model")
 
+    @property
+    def notice(self) -> Notice | None:
+        """The upstream notice this error's message is (a retired model, a client too old), if any."""
+        return read_notice(self.message)
+
     def __str__(self) -> str:
         label = f"{self.status} {self.status_name}" + (f" ({self.reason})" if self.reason else "")
         return f"{label}: {self.message}"
@@ -152,15 +169,26 @@ class NotFoundError(AntigravityStatusError):
 
 
 class RateLimitError(AntigravityStatusError):
-    """429: quota or capacity exhausted."""
+    """429: quota exhausted, a short rate limit, or (with no details at all) often a rejection in disguise."""
 
     @property
     def quota_exhausted(self) -> bool:
         return self.reason == "QUOTA_EXHAUSTED"
 
+    @property
+    def bare(self) -> bool:
+        """No reason and no delay: the upstream's "Resource has been exhausted (e.g. check quota)." that
+        is often a masked rejection of the request's content or of the client's identity."""
+        return self.reason is None and self.retry_after is None
+
 
 class ServerError(AntigravityStatusError):
     """5xx, or any status this client has no closer class for."""
+
+    @property
+    def capacity_exhausted(self) -> bool:
+        """503 ``MODEL_CAPACITY_EXHAUSTED``: the model has no capacity on this host right now."""
+        return self.reason == "MODEL_CAPACITY_EXHAUSTED"
 
 
 _CLASSES: dict[int, type[AntigravityStatusError]] = {

@@ -8,10 +8,13 @@ Rules, in order:
 * A network error, 408, 404 or 5xx moves to the next base URL at once. When the last one
   fails too, 404 gives up (the model is unknown everywhere) and the rest wait a jittered
   backoff and start again from the first base URL.
-* A 429 never moves to another base URL: quota belongs to the account, not the endpoint.
-  ``QUOTA_EXHAUSTED`` gives up at once (its reset is hours away). Otherwise the call waits
-  the server's delay (or a backoff when there is none), unless that delay is over the cap,
-  in which case it fails fast with the delay in the error.
+* A 429 ``QUOTA_EXHAUSTED`` gives up at once and never moves to another base URL: the quota
+  belongs to the account, and its reset is hours away.
+* Any other 429 (``RATE_LIMIT_EXCEEDED``, or bare) moves to the next base URL once, before
+  any wait: limits differ per host, and one host often serves what another refuses. After
+  that the call waits the server's delay (or a backoff when there is none), unless that
+  delay is over the cap, in which case it fails fast with the delay in the error.
+* A 503 ``MODEL_CAPACITY_EXHAUSTED`` is a 5xx like the others: next base URL, then backoff.
 * A server-requested delay is honoured for 5xx as well, within the same cap.
 * Nothing waits past the call's deadline, and nothing retries more than ``max_retries``.
 * Every other error (400, 401, 403, unreadable bodies) gives up at once.
@@ -80,9 +83,17 @@ def decide(
     time_left: float,
     policy: RetryPolicy,
     random: Callable[[], float],
+    moved_for_rate_limit: bool = False,
 ) -> Decision:
-    """What to do after ``error`` on base URL ``endpoint_index``."""
+    """What to do after ``error`` on base URL ``endpoint_index``; ``moved_for_rate_limit`` says the
+    call already moved once to another base URL after a 429."""
     if isinstance(error, RateLimitError):
+        if error.quota_exhausted:
+            return Decision(Action.FAIL, why="quota exhausted")
+        if not moved_for_rate_limit and endpoint_index + 1 < endpoint_count:
+            return Decision(
+                Action.NEXT_ENDPOINT, endpoint_index=endpoint_index + 1, why="429: try another host"
+            )
         return _after_rate_limit(error, endpoint_index, retries_done, time_left, policy, random)
     if not fails_over(error):
         return Decision(Action.FAIL, why="not retryable")
@@ -105,8 +116,6 @@ def _after_rate_limit(
     policy: RetryPolicy,
     random: Callable[[], float],
 ) -> Decision:
-    if error.quota_exhausted:
-        return Decision(Action.FAIL, why="quota exhausted")
     if error.retry_after is not None and error.retry_after > policy.max_retry_delay:
         return Decision(Action.FAIL, why="server delay over the cap")
     delay = (

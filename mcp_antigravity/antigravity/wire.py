@@ -235,6 +235,21 @@ class GenerateContentResponse(WireModel):
     response_id: str | None = None
     prompt_feedback: PromptFeedback | None = None
 
+    @property
+    def answer_text(self) -> str:
+        """The first candidate's text, thoughts left out."""
+        if not self.candidates or self.candidates[0].content is None:
+            return ""
+        return "".join(p.text or "" for p in self.candidates[0].content.parts if not p.thought)
+
+    @property
+    def only_text(self) -> bool:
+        """The answer is text and nothing else (no function calls, no images)."""
+        content = self.candidates[0].content if self.candidates else None
+        return content is not None and all(
+            p.function_call is None and p.inline_data is None for p in content.parts
+        )
+
 
 class ResponseEnvelope(WireModel):
     response: GenerateContentResponse
@@ -245,9 +260,11 @@ class ResponseEnvelope(WireModel):
 
 
 class ClientMetadata(WireModel):
-    ide_type: str = "IDE_UNSPECIFIED"
-    platform: str = "PLATFORM_UNSPECIFIED"
-    plugin_type: str = "GEMINI"
+    """Discovery's ``metadata``: the Antigravity IDE (``IDE_UNSPECIFIED`` is the Gemini CLI's identity)."""
+
+    ide_type: str
+    ide_version: str | None = None
+    ide_name: str | None = None
 
 
 class Tier(WireModel):
@@ -265,8 +282,11 @@ class LoadCodeAssistResponse(WireModel):
         return _project_id(self.cloudaicompanion_project)
 
     @property
-    def default_tier_id(self) -> str:
-        return next((tier.id for tier in self.allowed_tiers if tier.is_default), "FREE")
+    def tier_id(self) -> str:
+        """The tier to onboard into: the current one, else the default allowed one, else the free tier."""
+        if self.current_tier is not None:
+            return self.current_tier.id
+        return next((tier.id for tier in self.allowed_tiers if tier.is_default), "free-tier")
 
 
 class Operation(WireModel):

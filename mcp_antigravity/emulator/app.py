@@ -9,6 +9,7 @@ import re
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -19,8 +20,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..config import DEFAULT_PROJECT
-from .behaviour import reply_to, stream_bodies, trace_id, unary_body
-from .catalog import MODELS
+from .behaviour import Reply, notice_reply, reply_to, stream_bodies, trace_id, unary_body
+from .catalog import HUB_FLOOR, INTERNAL_IDS, MODELS, RETIRED, EmulatedModel, retirement_notice
 from .faults import Fault, FaultPlan, FaultSpecError, fault_from_mapping, parse_fault
 from .media import check_media
 from .oauth import OAuthServer
@@ -39,10 +40,17 @@ from .validation import CheckedRequest, check_envelope
 
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
 FAULT_HEADER = "x-emulator-fault"
-_VERSION = re.compile(r"\bantigravity/(\d+(?:\.\d+)*)")
 _TIERS: list[dict[str, Any]] = [{"id": "free-tier", "isDefault": True}, {"id": "standard-tier"}]
 _METADATA = Message(
-    "ClientMetadata", {"ideType": STRING, "platform": STRING, "pluginType": STRING, "duetProject": STRING}
+    "ClientMetadata",
+    {
+        "ideType": STRING,
+        "ideVersion": STRING,
+        "ideName": STRING,
+        "platform": STRING,
+        "pluginType": STRING,
+        "duetProject": STRING,
+    },
 )
 _LOAD = Message("LoadCodeAssistRequest", {"metadata": _METADATA, "cloudaicompanionProject": STRING})
 _ONBOARD = Message(
@@ -58,7 +66,14 @@ class EmulatorConfig:
 
     token: str = "emulator-token"  # noqa: S105 - the emulator's own, not a secret
     project: str = "emulator-project"
-    min_client_version: str = "1.11.0"
+    min_client_version: str = "2.0.0"
+    """Clients below this version are refused ("no longer supported")."""
+    hub_floor: str = HUB_FLOOR
+    """Clients below this version get 404 for the newest models."""
+    latest_version: str = "2.9.4"
+    """What the updater manifest (GET /manifest/latest-arm64-mac.yml) announces."""
+    quota: dict[str, float] = field(default_factory=dict)
+    """Remaining quota fraction per model (default 1.0); 0 is omitted in fetchAvailableModels, as proto3 does."""
     onboarding: bool = False
     """The account starts without a project: loadCodeAssist finds none until onboardUser completes."""
     onboard_polls: int = 1
@@ -97,6 +112,25 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split("."))
 
 
+_CLIENTS = (
+    ("hub", re.compile(r"^antigravity/hub/(\d+(?:\.\d+){1,3})(?:\s|$)")),
+    ("cli", re.compile(r"^antigravity/cli/(\d+(?:\.\d+){1,3})(?:\s|$)")),
+    ("desktop", re.compile(r"^Antigravity/(\d+(?:\.\d+){1,3}) \(")),
+    ("legacy", re.compile(r"^antigravity/(\d+(?:\.\d+){1,3})(?:\s|$)")),
+)
+
+
+def client_of(user_agent: str) -> tuple[str, str] | None:
+    """The client family and version a User-Agent names: ``antigravity/hub/2.9.1 darwin/arm64`` (and the
+    native app's ``(aidev_client; ...)`` tail), ``antigravity/cli/1.0.3``, the desktop
+    ``Antigravity/4.5.8 (Macintosh; ...) Electron/...`` form, or the old ``antigravity/1.11.5 linux/amd64``."""
+    for family, pattern in _CLIENTS:
+        match = pattern.match(user_agent)
+        if match:
+            return family, match.group(1)
+    return None
+
+
 class Emulator:
     """One emulated upstream: its configuration, state and Starlette app."""
 
@@ -118,10 +152,12 @@ class Emulator:
             "onboardUser": self._onboard_user,
             "fetchAvailableModels": self._fetch_available_models,
         }
+        self.quota = dict(self.config.quota)
         self.app = Starlette(
             routes=[
                 Route("/v1internal:{method}", self._dispatch, methods=["POST"]),
                 Route("/grounding-api-redirect/{doc}", self._grounding_redirect, methods=["GET", "HEAD"]),
+                Route("/manifest/{name}", self._manifest, methods=["GET"]),
                 Route("/token", self.oauth.token, methods=["POST"]),
                 Route("/o/oauth2/v2/auth", self.oauth.authorize, methods=["GET"]),
                 Route("/_emulator/health", self._health, methods=["GET"]),
@@ -175,20 +211,33 @@ class Emulator:
             raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
         record["auth"] = "valid"
 
-    def _check_client_version(self, request: Request) -> None:
-        match = _VERSION.search(request.headers.get("user-agent", ""))
-        if match is None or _version_tuple(match.group(1)) < _version_tuple(self.config.min_client_version):
+    def _check_client(self, request: Request) -> tuple[str, str]:
+        """The client's family and version, refused the way the upstream refuses them."""
+        client = client_of(request.headers.get("user-agent", ""))
+        if client is None or _version_tuple(client[1]) < _version_tuple(self.config.min_client_version):
             raise bad_request(
                 "This version of Antigravity is no longer supported. Please update to receive the latest features!",
                 status_name="FAILED_PRECONDITION",
             )
+        if client[0] == "legacy":  # the non-hub form is reported to turn the account 403 (sub2api PR#7190)
+            raise RpcError(403, "The caller does not have permission")
+        return client
+
+    def _check_model_access(self, client: tuple[str, str], checked: CheckedRequest) -> None:
+        """The newest models answer 404 below the hub floor (and to the CLI form, which hides them)."""
+        family, version = client
+        if checked.model.newest and (
+            family == "cli" or _version_tuple(version) < _version_tuple(self.config.hub_floor)
+        ):
+            raise RpcError(404, NOT_FOUND)
 
     # ------------------------------------------------------------------ generation
 
     def _prepare(self, request: Request, record: dict[str, Any]) -> tuple[CheckedRequest, Fault | None, str]:
         """Version check, strict validation, then the fault (if any) this request meets."""
-        self._check_client_version(request)
+        client = self._check_client(request)
         checked = check_envelope(record["body"], self.config.accepted_projects)
+        self._check_model_access(client, checked)
         check_history(checked.request, checked.model, self.signer)
         check_media(checked.request)
         header = request.headers.get(FAULT_HEADER)
@@ -214,11 +263,7 @@ class Emulator:
         if fault is not None and fault.kind == "stream_error":
             raise fault.error(checked.model.id)
         trace = record["trace"]
-        body = unary_body(
-            reply_to(checked.request, checked.model, request_id, str(request.base_url).rstrip("/")),
-            trace,
-            self.signer,
-        )
+        body = unary_body(self._reply(request, checked, request_id), trace, self._signer_for(checked))
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if fault is not None and fault.kind == "cut":
             return _CutResponse(json.dumps(body).encode(), media_type="application/json", headers=headers)
@@ -229,10 +274,10 @@ class Emulator:
         await self._before_reply(request, checked, fault)
         trace = record["trace"]
         bodies = stream_bodies(
-            reply_to(checked.request, checked.model, request_id, str(request.base_url).rstrip("/")),
+            self._reply(request, checked, request_id),
             trace,
             self.config.chunk_words,
-            self.signer,
+            self._signer_for(checked),
         )
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if request.query_params.get("alt") != "sse":
@@ -250,6 +295,14 @@ class Emulator:
                 yield _sse(body)
 
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+    def _signer_for(self, checked: CheckedRequest) -> Signer | None:
+        return None if checked.retired is not None else self.signer  # a notice is not the model's turn
+
+    def _reply(self, request: Request, checked: CheckedRequest, request_id: str) -> Reply:
+        if checked.retired is not None:  # the upstream answers 200 with a notice, not an error
+            return notice_reply(checked.model, retirement_notice(checked.retired), request_id)
+        return reply_to(checked.request, checked.model, request_id, str(request.base_url).rstrip("/"))
 
     # ------------------------------------------------------------------ discovery
 
@@ -288,17 +341,51 @@ class Emulator:
         )
 
     async def _fetch_available_models(self, request: Request, record: dict[str, Any]) -> Response:
+        self._check_client(request)
         body = _read(_MODELS_REQUEST, record["body"])
         if body.get("project") not in self.config.accepted_projects:
             raise RpcError(403, f"Permission denied on project {body.get('project')!r}.")
+        models: dict[str, Any] = {model.id: self._model_entry(model) for model in MODELS.values()}
+        for internal in INTERNAL_IDS:  # the real map holds ids no client offers
+            models[internal] = {
+                "displayName": internal,
+                "quotaInfo": {"remainingFraction": 1, "resetTime": _reset()},
+            }
         return JSONResponse(
             {
-                "models": {
-                    model_id: {"displayName": model_id, "quotaInfo": {"remainingFraction": 1.0}}
-                    for model_id in MODELS
-                }
+                "models": models,
+                "deprecatedModelIds": {old: {"newModelId": r.successor} for old, r in RETIRED.items()},
             }
         )
+
+    def _model_entry(self, model: EmulatedModel) -> dict[str, Any]:
+        quota: dict[str, Any] = {"resetTime": _reset()}
+        fraction = self.quota.get(model.id, 1.0)
+        if fraction:
+            quota["remainingFraction"] = fraction  # proto3 leaves 0 out: a missing fraction means exhausted
+        entry: dict[str, Any] = {
+            "displayName": model.display_name,
+            "quotaInfo": quota,
+            "maxTokens": 200000 if model.family == "claude" else 1048576,
+            "maxOutputTokens": model.max_output_tokens,
+            "supportsImages": model.family != "gpt-oss",
+            "supportedMimeTypes": {"image/png": True, "image/jpeg": True},
+        }
+        if model.thinking != "none":
+            entry["supportsThinking"] = True
+            entry["thinkingBudget"] = 24576
+        if model.id == "gemini-3-flash":
+            entry["recommended"] = True
+        return entry
+
+    async def _manifest(self, request: Request) -> Response:
+        """The updater manifest, as the Antigravity hub's auto-updater serves it (YAML)."""
+        version = self.config.latest_version
+        text = (
+            f"version: {version}\nfiles:\n  - url: Antigravity-{version}-arm64-mac.zip\n"
+            f"path: Antigravity-{version}-arm64-mac.zip\nreleaseDate: '2026-11-20T10:00:00.000Z'\n"
+        )
+        return Response(text, media_type="text/yaml")
 
     async def _grounding_redirect(self, request: Request) -> Response:
         document = BY_ID.get(request.path_params["doc"])
@@ -330,6 +417,12 @@ class Emulator:
             except (ValueError, TypeError, AttributeError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"faults": self.faults.describe()})
+
+
+def _reset(hours: float = 5.0) -> str:
+    """A quota reset time, ``hours`` from now, as the upstream writes timestamps."""
+    moment = datetime.now(UTC) + timedelta(hours=hours)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _read(message: Message, body: Any) -> dict[str, Any]:

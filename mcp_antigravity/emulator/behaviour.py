@@ -81,10 +81,29 @@ def _last_user_turn(contents: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _thinks(request: dict[str, Any], model: EmulatedModel) -> bool:
+    """Gemini 3 and always-thinking models think unless told otherwise; Claude models that can
+    answer without thinking think only when given a budget."""
     thinking = request.get("generationConfig", {}).get("thinkingConfig")
+    if model.thinking == "none":
+        return False
     if thinking is None:
-        return model.thinking != "none"
-    return model.thinking != "none" and int(thinking.get("thinkingBudget", -1)) != 0
+        return model.family != "claude" or not model.can_disable_thinking
+    if model.family == "claude" and model.can_disable_thinking and "thinkingBudget" not in thinking:
+        return False
+    return int(thinking.get("thinkingBudget", -1)) != 0
+
+
+def notice_reply(model: EmulatedModel, notice: str, request_id: str) -> Reply:
+    """A 200 that carries an upstream notice (a retired model) instead of an answer."""
+    return Reply(
+        model=model,
+        answer=notice,
+        thought=None,
+        show_thought=False,
+        finish_reason="STOP",
+        prompt_tokens=0,
+        response_id=response_id(model, request_id),
+    )
 
 
 def response_id(model: EmulatedModel, request_id: str) -> str:
@@ -211,7 +230,7 @@ def _answer_parts(reply: Reply) -> list[dict[str, Any]]:
 def unary_body(reply: Reply, trace: str, signer: Signer | None = None) -> dict[str, Any]:
     parts = [*_thought_parts(reply), *_answer_parts(reply), *reply.calls, *reply.images]
     if signer is not None:
-        parts = sign_parts(parts, reply.model, signer, streamed=False)
+        parts = sign_parts(parts, reply.model, signer, streamed=False, thought=reply.thought is not None)
     return {"response": _response(reply, parts, last=True), "traceId": trace}
 
 
@@ -226,7 +245,13 @@ def stream_bodies(
     if signer is not None:
         # Sign whole parts, then split: thoughts and calls travel whole; an answer's signature
         # comes as its own empty text part at the end.
-        signed = sign_parts([*thoughts, *_answer_parts(reply), *calls], reply.model, signer, streamed=True)
+        signed = sign_parts(
+            [*thoughts, *_answer_parts(reply), *calls],
+            reply.model,
+            signer,
+            streamed=True,
+            thought=reply.thought is not None,
+        )
         thoughts = [p for p in signed if p.get("thought")]
         calls = [p for p in signed if "functionCall" in p]
         tail = [p for p in signed if p.get("text") == "" and "thoughtSignature" in p]

@@ -8,13 +8,16 @@ the first ``after`` pass, then the fault fires ``times`` times (0: for ever).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
 from .rpc import DOMAIN, INVALID_CREDENTIALS, RpcError, error_info, retry_info
 
 FaultKind = Literal[
     "rate_limit",
+    "capacity",
     "unavailable",
     "internal",
     "slow",
@@ -40,7 +43,7 @@ class Fault:
     model: str | None = None
     """Only requests for this model match."""
     reason: str = "RATE_LIMIT_EXCEEDED"
-    """rate_limit: ErrorInfo reason (RATE_LIMIT_EXCEEDED, QUOTA_EXHAUSTED, MODEL_CAPACITY_EXHAUSTED)."""
+    """rate_limit: ErrorInfo reason (RATE_LIMIT_EXCEEDED or QUOTA_EXHAUSTED; capacity is its own kind, a 503)."""
     retry_delay: str = "1.5s"
     """rate_limit: RetryInfo delay; empty for none."""
     reset: str = ""
@@ -60,6 +63,13 @@ class Fault:
         """The error this fault answers with (for every kind but slow and cut)."""
         if self.kind == "rate_limit":
             return self._rate_limit(model)
+        if self.kind == "capacity":
+            return RpcError(
+                503,
+                f"No capacity available for model {model} on the server",
+                wrap=self.wrap,
+                details=[error_info("MODEL_CAPACITY_EXHAUSTED", model=model)],
+            )
         if self.kind == "unavailable":
             return RpcError(503, "The service is currently unavailable.", wrap=self.wrap)
         if self.kind == "internal":
@@ -96,9 +106,24 @@ class Fault:
         metadata = {"model": model}
         if self.reset:
             metadata["quotaResetDelay"] = self.reset
+        if self.reason == "QUOTA_EXHAUSTED":  # the 2026 form (reference §0.5)
+            seconds = _seconds(self.reset) if self.reset else 0.0
+            stamp = datetime.now(UTC) + timedelta(seconds=seconds)
+            metadata["quotaResetTimeStamp"] = stamp.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+            message = (
+                f"Individual quota reached. Contact your administrator to enable overages. Resets in {after}."
+            )
+            metadata["uiMessage"] = message
+        else:
+            message = f"You have exhausted your capacity on this model. Your quota will reset after {after}."
         details.append(error_info(self.reason, **metadata))
-        message = f"You have exhausted your capacity on this model. Your quota will reset after {after}."
         return RpcError(429, message, details=details, wrap=self.wrap)
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration (``71h15m27s``, ``500ms``) in seconds."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration))
 
 
 _FIELDS = {f.name: f for f in fields(Fault)}

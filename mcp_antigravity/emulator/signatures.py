@@ -33,7 +33,7 @@ Verdict = Literal["ok", "altered", "foreign"]
 
 
 def signs(model: EmulatedModel) -> bool:
-    return (model.id.startswith("gemini-3") and not model.image_output) or (
+    return (model.gemini3 and not model.image_output) or (
         model.family == "claude" and model.thinking == "budget"
     )
 
@@ -66,10 +66,11 @@ class Signer:
 
 
 def sign_parts(
-    parts: list[dict[str, Any]], model: EmulatedModel, signer: Signer, *, streamed: bool
+    parts: list[dict[str, Any]], model: EmulatedModel, signer: Signer, *, streamed: bool, thought: bool = True
 ) -> list[dict[str, Any]]:
-    """The reply's parts with the signatures the upstream would put on them."""
-    if not signs(model):
+    """The reply's parts with the signatures the upstream would put on them (Claude signs only a
+    turn it thought about)."""
+    if not signs(model) or (model.family == "claude" and not thought):
         return parts
     signed = [dict(p) for p in parts]
     first_call = next((i for i, p in enumerate(signed) if "functionCall" in p), None)
@@ -110,7 +111,7 @@ def check_history(request: dict[str, Any], model: EmulatedModel, signer: Signer)
             verdict = signer.verify(model.id, part, signature)
             if verdict != "ok":
                 raise _invalid(model, turn, verdict)
-        if model.id.startswith("gemini-3"):
+        if model.gemini3:
             first_call = next((p for p in parts if "functionCall" in p), None)
             if first_call is not None and "thoughtSignature" not in first_call:
                 name = first_call["functionCall"].get("name")

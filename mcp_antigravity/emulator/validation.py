@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import MODELS, EmulatedModel
+from .catalog import MODELS, RETIRED, EmulatedModel
 from .proto import (
     BOOL,
     BYTES,
@@ -111,13 +111,29 @@ GENERATION_CONFIG = Message(
 )
 FUNCTION_DECLARATION = Message(
     "FunctionDeclaration",
-    {"name": STRING, "description": STRING, "parameters": _SCHEMA, "response": _SCHEMA},
+    {
+        "name": STRING,
+        "description": STRING,
+        "parameters": _SCHEMA,
+        "parametersJsonSchema": VALUE,
+        "response": _SCHEMA,
+    },
+)
+GOOGLE_SEARCH = Message(
+    "GoogleSearch",
+    {
+        "timeRangeFilter": STRUCT,
+        "includedDomains": Repeated(STRING),
+        "enhancedContent": Message(
+            "EnhancedContent", {"imageSearch": Message("ImageSearch", {"maxResultCount": INT32})}
+        ),
+    },
 )
 TOOL = Message(
     "Tool",
     {
         "functionDeclarations": Repeated(FUNCTION_DECLARATION),
-        "googleSearch": Message("GoogleSearch", {"timeRangeFilter": STRUCT}),
+        "googleSearch": GOOGLE_SEARCH,
         "urlContext": Message("UrlContext"),
         "codeExecution": Message("CodeExecution"),
     },
@@ -134,7 +150,8 @@ TOOL_CONFIG = Message(
                 ),
                 "allowedFunctionNames": Repeated(STRING),
             },
-        )
+        ),
+        "includeServerSideToolInvocations": BOOL,
     },
 )
 REQUEST = Message(
@@ -160,6 +177,7 @@ ENVELOPE = Message(
         "userAgent": STRING,
         "requestType": STRING,
         "requestId": STRING,
+        "enabledCreditTypes": Repeated(STRING),
     },
 )
 
@@ -168,8 +186,11 @@ ENVELOPE = Message(
 class CheckedRequest:
     project: str
     model: EmulatedModel
+    """The model that answers (for a retired id: its successor, whose rules apply)."""
     request: dict[str, Any]
     envelope: dict[str, Any]
+    retired: str | None = None
+    """The retired id asked for; the answer is then the upstream's notice."""
 
 
 def _required(message: str, field: str) -> RpcError:
@@ -205,12 +226,19 @@ def check_envelope(body: Any, accepted_projects: frozenset[str]) -> CheckedReque
                 )
             ],
         )
-    model = MODELS.get(model_id)
+    retired = RETIRED.get(model_id)
+    model = MODELS.get(retired.successor if retired else model_id)
     if model is None:
         raise RpcError(404, NOT_FOUND)
     for rule in RULES:
         rule(request, model)
-    return CheckedRequest(project=project, model=model, request=request, envelope=envelope)
+    return CheckedRequest(
+        project=project,
+        model=model,
+        request=request,
+        envelope=envelope,
+        retired=model_id if retired else None,
+    )
 
 
 # --------------------------------------------------------------------------- semantic rules
@@ -406,6 +434,49 @@ def rule_function_turns(request: dict[str, Any], model: EmulatedModel) -> None:
             )
 
 
+def rule_claude_tools(request: dict[str, Any], model: EmulatedModel) -> None:
+    """Claude needs an input schema for every function: none (or only ``parametersJsonSchema``, which
+    it ignores) is ``tools.N.custom.input_schema: Field required``, N counting every declaration."""
+    if model.family != "claude":
+        return
+    declarations = [d for tool in request.get("tools", []) for d in tool.get("functionDeclarations", [])]
+    for index, declaration in enumerate(declarations):
+        if "parameters" not in declaration:
+            raise bad_request(f"tools.{index}.custom.input_schema: Field required")
+
+
+def rule_claude_thinking_tool_loop(request: dict[str, Any], model: EmulatedModel) -> None:
+    """With thinking on, the model turn whose calls the latest function responses answer must begin
+    with its thinking block, as Anthropic's API demands: a leading thought part, or the signature
+    the upstream put on the call for a thinking block it did not show (whether a signature holds is
+    checked with the rest of the history)."""
+    if model.family != "claude" or model.thinking == "none":
+        return
+    thinking = request.get("generationConfig", {}).get("thinkingConfig", {})
+    if int(thinking.get("thinkingBudget", 0) or 0) <= 0 and model.can_disable_thinking:
+        return
+    contents = request.get("contents", [])
+    if not contents or not _parts_with(contents[-1], "functionResponse"):
+        return  # no open tool loop
+    for index in range(len(contents) - 2, -1, -1):
+        turn = contents[index]
+        if turn.get("role") == "model" and _parts_with(turn, "functionCall"):
+            first = (turn.get("parts") or [{}])[0]
+            if not first.get("thought") and not any(
+                "thoughtSignature" in part for part in turn.get("parts", [])
+            ):
+                found = "tool_use" if "functionCall" in first else "text"
+                raise bad_request(
+                    f"messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+                    f"`{found}`. When `thinking` is enabled, a final `assistant` message must start with a "
+                    "thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We "
+                    "recommend you include thinking blocks from previous turns. To avoid this requirement, "
+                    "disable `thinking`. Please consult our documentation at "
+                    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+                )
+            return
+
+
 RULES: tuple[Rule, ...] = (
     rule_contents_present,
     rule_roles,
@@ -415,4 +486,6 @@ RULES: tuple[Rule, ...] = (
     rule_output_format,
     rule_functions,
     rule_function_turns,
+    rule_claude_tools,
+    rule_claude_thinking_tool_loop,
 )

@@ -22,7 +22,7 @@ from ..antigravity.wire import (
     Tool,
     ToolConfig,
 )
-from ..catalog import model_info
+from ..catalog import ModelInfo
 from ..functions import FunctionCallResult, FunctionSpec
 from ..names import FunctionNames
 from ..runtime import Runtime
@@ -37,6 +37,7 @@ from ..turns import (
     WaitingCall,
     answer_text,
     build_request,
+    close_tool_loop,
     function_calls,
     generation_config,
     structured_data,
@@ -74,6 +75,10 @@ class ChatResult(BaseModel):
         default=None,
         description="True when stored thought signatures were refused and the turn retried without.",
     )
+    requested_model: str | None = Field(
+        default=None,
+        description="The retired model id asked for, when the upstream forwarded it to `model`.",
+    )
 
 
 def _check_answered(response: GenerateContentResponse, model: str, has_calls: bool) -> str | None:
@@ -92,6 +97,14 @@ def _check_answered(response: GenerateContentResponse, model: str, has_calls: bo
             "Rephrase the prompt or try another model."
         )
     return finish
+
+
+def _claude_thinks(info: ModelInfo, config: GenerationConfig | None) -> bool:
+    """Whether this Claude request thinks (then an open tool loop must start with its thinking)."""
+    if info.family != "claude" or info.thinking == "none":
+        return False
+    thinking = config.thinking_config if config is not None else None
+    return not info.can_disable_thinking or bool(thinking and thinking.thinking_budget)
 
 
 def _call_summary(calls: list[FunctionCallResult], session_id: str) -> str:
@@ -245,8 +258,8 @@ def _cleared(session: StoredSession, default_model: str) -> CallToolResult:
 async def _take_turn(
     ctx: Context[Runtime], runtime: Runtime, session: StoredSession, ask: Ask
 ) -> CallToolResult:
-    model_id = ask.model or session.model or runtime.settings.default_model
-    info = model_info(model_id)
+    resolved = await runtime.model(ask.model or session.model or runtime.settings.default_model)
+    info, model_id = resolved.info, resolved.id
     specs = (
         ask.functions
         if ask.functions is not None
@@ -264,7 +277,9 @@ async def _take_turn(
         Content, list[Tool] | None, ToolConfig | None, FunctionNames, GenerationConfig | None
     ]:
         turn = user_turn(ask.prompt, ask.function_results, waiting)
-        tools, tool_config, names = tools_for(specs, ask.function_mode, ask.allowed_functions)
+        tools, tool_config, names = tools_for(
+            specs, ask.function_mode, ask.allowed_functions, claude=info.family == "claude"
+        )
         thinking, max_output = thinking_config(
             info, ask.thinking, ask.include_thoughts, ask.sampling.max_output_tokens
         )
@@ -279,9 +294,16 @@ async def _take_turn(
         raise ToolError(str(exc)) from None
 
     def request_for(repair: bool) -> GenerateContentRequest:
-        history = runtime.sessions.contents_for(session, info, repair=repair)
+        contents = [*runtime.sessions.contents_for(session, info, repair=repair), turn]
+        if _claude_thinks(info, config):
+            contents = close_tool_loop(contents)
         return build_request(
-            [*history, turn], system=system, config=config, tools=tools, tool_config=tool_config
+            contents,
+            system=system,
+            config=config,
+            tools=tools,
+            tool_config=tool_config,
+            session_id=session.upstream_id,
         )
 
     response, trace_id, repaired = await _ask_upstream(ctx, runtime, model_id, request_for)
@@ -315,6 +337,7 @@ async def _take_turn(
         data=data,
         thoughts=thoughts,
         history_repaired=repaired or None,
+        requested_model=resolved.forwarded_from,
     )
     content: list[ContentBlock] = []
     if text:
@@ -323,6 +346,13 @@ async def _take_turn(
         content.append(TextContent(type="text", text=_call_summary(calls, session.id)))
     if finish == "MAX_TOKENS":
         content.append(TextContent(type="text", text="[The answer was cut at max_output_tokens.]"))
+    if resolved.forwarded_from:
+        content.append(
+            TextContent(
+                type="text",
+                text=f"[{resolved.forwarded_from} is retired upstream; {model_id} answered instead.]",
+            )
+        )
     if repaired:
         content.append(
             TextContent(
@@ -350,9 +380,9 @@ async def _ask_upstream(
             return response, trace_id, repair
         except BadRequestError as exc:
             if repair or "signature" not in exc.message.lower():
-                raise ToolError(describe_error(exc, model_id, runtime.client.credential_kind)) from exc
+                raise ToolError(describe_error(exc, model_id, await runtime.client.facts())) from exc
         except AntigravityError as exc:
-            raise ToolError(describe_error(exc, model_id, runtime.client.credential_kind)) from exc
+            raise ToolError(describe_error(exc, model_id, await runtime.client.facts())) from exc
     raise AssertionError("unreachable")
 
 

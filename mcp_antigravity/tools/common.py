@@ -50,6 +50,11 @@ def progress_reporter(ctx: Context[Runtime], model_id: str) -> ChunkCallback:
     return on_chunk
 
 
+async def resolve_model(ctx: Context[Runtime], requested: str) -> str:
+    """The model id to call for ``requested``: a retired id goes to its successor (live catalog)."""
+    return (await ctx.request_context.lifespan_context.model(requested)).id
+
+
 async def ask_model(
     ctx: Context[Runtime], model_id: str, request: GenerateContentRequest, *, request_type: str = "agent"
 ) -> tuple[GenerateContentResponse, str | None]:
@@ -60,7 +65,7 @@ async def ask_model(
             model_id, request, on_chunk=progress_reporter(ctx, model_id), request_type=request_type
         )
     except AntigravityError as exc:
-        raise ToolError(describe_error(exc, model_id, runtime.client.credential_kind)) from exc
+        raise ToolError(describe_error(exc, model_id, await runtime.client.facts())) from exc
 
 
 async def load_all(ctx: Context[Runtime], sources: list[str], kind: Literal["image", "audio"]) -> list[Media]:

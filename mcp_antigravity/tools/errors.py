@@ -13,9 +13,15 @@ from ..antigravity import (
     BadRequestError,
     CredentialKind,
     NotFoundError,
+    Notice,
     PermissionDeniedError,
     RateLimitError,
     ResponseFormatError,
+    ServerError,
+    UpstreamNotice,
+)
+from ..antigravity import (
+    ClientFacts as Advice,
 )
 from ..catalog import text_model_ids
 
@@ -30,12 +36,50 @@ def format_seconds(seconds: float) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min {rest} s"
 
 
-def describe_error(error: AntigravityError, model: str, credentials: CredentialKind = "access_token") -> str:
-    """One message for the caller (and the model reading it) with the fix in it; ``credentials``
-    says which setting supplied the token, so a refused one is met with the right fix."""
-    text = _describe(error, model, credentials)
-    trace = error.trace_id if isinstance(error, AntigravityStatusError) else None
+def describe_error(error: AntigravityError, model: str, advice: Advice | None = None) -> str:
+    """One message for the caller (and the model reading it) with the fix in it; ``advice`` says
+    which setting supplied the token, which version was sent and what the live catalog lists."""
+    advice = advice or Advice()
+    text = _describe(error, model, advice)
+    trace = error.trace_id if isinstance(error, AntigravityStatusError | UpstreamNotice) else None
     return f"{text} (trace id {trace})" if trace else text
+
+
+def _version_advice(advice: Advice) -> str:
+    return (
+        f"Raise ANTIGRAVITY_CLIENT_VERSION (now {advice.client_version}) to the current Antigravity version, "
+        "or set ANTIGRAVITY_USER_AGENT to the whole User-Agent the current app sends."
+    )
+
+
+def _notice(notice: Notice, model: str, advice: Advice) -> str:
+    if notice.kind == "version":
+        return f'The upstream refuses this client version: "{notice.text}" {_version_advice(advice)}'
+    successor = (
+        advice.available.by_display_name(notice.successor) if advice.available and notice.successor else None
+    )
+    instead = f'model="{successor}"' if successor else f"the model the upstream names ({notice.successor})"
+    return (
+        f'Model {model} is retired upstream: "{notice.text}" Ask {instead} instead. '
+        "This answer was not stored in the conversation."
+    )
+
+
+def _not_found(model: str, advice: Advice) -> str:
+    available = advice.available
+    if available is not None and model in available.models:
+        return (
+            f"Model {model} is in the upstream's catalog for this account but answered 404 NOT_FOUND: the "
+            f"newest models are held back from older clients. {_version_advice(advice)} (It can also be a "
+            "rollout that has not reached this account yet; try another model meanwhile.)"
+        )
+    if available is not None:
+        return f"Model {model} is not available upstream (404 NOT_FOUND). Available: {', '.join(text_model_ids(available))}."
+    return (
+        f"Model {model} was not found upstream (404 NOT_FOUND): the id may be unknown (known: "
+        f"{', '.join(text_model_ids())}), or the client version may be below the floor for newer models. "
+        + _version_advice(advice)
+    )
 
 
 def _refused_token(credentials: CredentialKind) -> str:
@@ -60,7 +104,14 @@ def _refused_token(credentials: CredentialKind) -> str:
     assert_never(credentials)
 
 
-def _describe(error: AntigravityError, model: str, credentials: CredentialKind) -> str:
+def _describe(error: AntigravityError, model: str, advice: Advice) -> str:
+    if isinstance(error, UpstreamNotice):
+        return _notice(error.notice, error.model, advice)
+    notice = error.notice if isinstance(error, AntigravityStatusError) else None
+    if notice is not None:
+        return (
+            _notice(notice, error.model or model, advice) if isinstance(error, AntigravityStatusError) else ""
+        )
     if isinstance(error, RateLimitError):
         limited = error.model or model
         if error.quota_exhausted:
@@ -70,6 +121,14 @@ def _describe(error: AntigravityError, model: str, credentials: CredentialKind) 
             return (
                 f"Model {limited} has used up its quota (QUOTA_EXHAUSTED).{reset} "
                 "Use another model meanwhile."
+            )
+        if error.bare:
+            return (
+                f'Model {limited} answered 429 "{error.message}" with no reason, on every host tried. That is '
+                "often not a quota limit but a masked rejection of the request's content or of the client's "
+                "identity: rephrase or shorten the system instruction and the prompt, try another model, raise "
+                f"ANTIGRAVITY_CLIENT_VERSION (now {advice.client_version}), or sign in to the account once in the "
+                "official Antigravity app. If it is a real limit, it passes in a little while."
             )
         wait = (
             f"Retry after {format_seconds(error.retry_after)}."
@@ -81,7 +140,7 @@ def _describe(error: AntigravityError, model: str, credentials: CredentialKind) 
     if isinstance(error, AuthenticationError):
         return (
             f"The upstream rejected the access token ({error.reason or error.status_name}): {error.message} "
-            + _refused_token(credentials)
+            + _refused_token(advice.credentials)
         )
     if isinstance(error, PermissionDeniedError):
         if error.validation_required:
@@ -96,17 +155,14 @@ def _describe(error: AntigravityError, model: str, credentials: CredentialKind) 
             "discover the account's project."
         )
     if isinstance(error, NotFoundError):
-        return (
-            f"Model {model} is not available upstream (404 NOT_FOUND). "
-            f"Known models: {', '.join(text_model_ids())}."
-        )
+        return _not_found(model, advice)
     if isinstance(error, BadRequestError):
-        if "no longer supported" in error.message:
-            return (
-                f"The upstream refuses this client version: {error.message} "
-                "Set ANTIGRAVITY_CLIENT_VERSION to the current Antigravity version."
-            )
         return f"The upstream rejected the request ({error.status_name}): {error.message}"
+    if isinstance(error, ServerError) and error.capacity_exhausted:
+        return (
+            f"Model {error.model or model} has no capacity right now (503 MODEL_CAPACITY_EXHAUSTED), on every host "
+            "tried. Retry in a little while, or use another model."
+        )
     if isinstance(error, AntigravityStatusError):
         return (
             f"The upstream failed ({error.status} {error.status_name}: {error.message}) on every endpoint, "

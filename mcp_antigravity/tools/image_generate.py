@@ -26,7 +26,7 @@ from ..files import output_name, write_private
 from ..media import MediaError, check_request_budget
 from ..mediainfo import CorruptMedia, image_info
 from ..runtime import Runtime
-from .common import Usage, ask_model, load_all, media_parts, usage_of
+from .common import Usage, ask_model, load_all, media_parts, resolve_model, usage_of
 from .guard import ToolSpec
 
 AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
@@ -137,7 +137,7 @@ async def image_generate(
         check_request_budget(references, prompt)
     except MediaError as exc:
         raise ToolError(str(exc)) from None
-    model_id = model or settings.image_model
+    model_id = await resolve_model(ctx, model or settings.image_model)
     request = GenerateContentRequest(
         contents=[Content(role="user", parts=[*media_parts(references), Part(text=prompt)])],
         generation_config=GenerationConfig(

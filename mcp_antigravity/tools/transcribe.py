@@ -14,7 +14,7 @@ from ..antigravity.wire import Content, GenerateContentRequest, GenerationConfig
 from ..media import MediaError, check_request_budget
 from ..runtime import Runtime
 from ..turns import answer_text
-from .common import Usage, ask_model, load_all, media_parts, usage_of
+from .common import Usage, ask_model, load_all, media_parts, resolve_model, usage_of
 from .guard import ToolSpec
 
 
@@ -104,7 +104,7 @@ async def transcribe(
             f"{exc} Split the recording into parts, or compress it (for example to 64 kbps MP3 or "
             "Opus), and transcribe each part."
         ) from None
-    model_id = model or runtime.settings.transcribe_model
+    model_id = await resolve_model(ctx, model or runtime.settings.transcribe_model)
     structured = timestamps or speakers
     request = GenerateContentRequest(
         contents=[Content(role="user", parts=[*media_parts([loaded]), Part(text=ask)])],

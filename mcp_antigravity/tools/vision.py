@@ -13,7 +13,7 @@ from ..antigravity.wire import Content, GenerateContentRequest, GenerationConfig
 from ..media import MediaError, check_request_budget
 from ..runtime import Runtime
 from ..turns import answer_text
-from .common import Usage, ask_model, load_all, media_parts, usage_of
+from .common import Usage, ask_model, load_all, media_parts, resolve_model, usage_of
 from .guard import ToolSpec
 
 _RESOLUTIONS = {
@@ -72,7 +72,7 @@ async def vision(
         check_request_budget(loaded, prompt)
     except MediaError as exc:
         raise ToolError(str(exc)) from None
-    model_id = model or runtime.settings.vision_model
+    model_id = await resolve_model(ctx, model or runtime.settings.vision_model)
     request = GenerateContentRequest(
         contents=[Content(role="user", parts=[*media_parts(loaded), Part(text=prompt)])],
         generation_config=GenerationConfig(media_resolution=_RESOLUTIONS[media_resolution])

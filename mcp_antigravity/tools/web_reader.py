@@ -16,7 +16,7 @@ from ..fetcher import FetchError, FetchRefused
 from ..reader import Format, Page, UnreadableContent, read
 from ..runtime import Runtime
 from ..turns import answer_text
-from .common import ask_model
+from .common import ask_model, resolve_model
 from .guard import ToolSpec
 
 Engine = Literal["direct", "url_context"]
@@ -106,7 +106,7 @@ async def web_reader(
             f"Answer the question from this page only.\n\nQuestion: {question}\n\nPage ({final_url}):\n"
             f"{page.content[:QUESTION_CONTEXT]}"
         )
-        model_id = runtime.settings.reader_model
+        model_id = await resolve_model(ctx, runtime.settings.reader_model)
         response, _ = await ask_model(
             ctx, model_id, GenerateContentRequest(contents=[Content(role="user", parts=[Part(text=prompt)])])
         )
@@ -135,7 +135,7 @@ async def _by_url_context(
     reason: str,
 ) -> CallToolResult:
     runtime = ctx.request_context.lifespan_context
-    model_id = runtime.settings.reader_model
+    model_id = await resolve_model(ctx, runtime.settings.reader_model)
     if question:
         prompt = f"Read {url} and answer from it only: {question}"
     else:

@@ -22,7 +22,7 @@ from ..antigravity.wire import (
 from ..citations import Source, place_markers, sources_of
 from ..fetcher import FetchError
 from ..runtime import Runtime
-from .common import Usage, ask_model, usage_of
+from .common import Usage, ask_model, resolve_model, usage_of
 from .guard import ToolSpec
 
 RESOLVE_AT_ONCE = 8
@@ -97,7 +97,7 @@ async def web_search(
     sources give title, URL and domain; the searches the model ran are listed.
     """
     runtime = ctx.request_context.lifespan_context
-    model_id = model or runtime.settings.search_model
+    model_id = await resolve_model(ctx, model or runtime.settings.search_model)
     request = GenerateContentRequest(
         contents=[Content(role="user", parts=[Part(text=query)])], tools=[Tool(google_search={})]
     )

@@ -23,7 +23,7 @@ from mcp_antigravity.emulator import Emulator
 from mcp_antigravity.schema import MAX_NODES, SchemaError, _Cleaner, clean_json_schema
 from mcp_antigravity.schema_check import check_schema, validate
 
-from ..conftest import make_settings
+from ..conftest import generations, make_settings
 from .conftest import Canary, ConnectGuard, text_of
 
 pytestmark = pytest.mark.anyio
@@ -85,7 +85,8 @@ async def test_remote_references_are_never_followed(
     guard: ConnectGuard,
     secret: Path,
 ) -> None:
-    instance, _ = emulator
+    instance, url = emulator
+    upstream = int(url.rsplit(":", 1)[1])
     for ref in remote_refs(canary, secret):
         for where, arguments in places(ref):
             hits = canary.hits
@@ -95,10 +96,13 @@ async def test_remote_references_are_never_followed(
             assert result.is_error, (ref, where, text)
             assert "remote references are not followed" in text, (ref, where, text)
             assert "SECRET-CONTENT" not in text
-            assert guard.connects == [], (ref, where)
+            assert {port for _, port, *_ in guard.connects} <= {upstream}, (
+                ref,
+                where,
+            )  # the model catalog only
             assert str(secret) not in guard.opens and "/etc/passwd" not in guard.opens, (ref, where)
             assert canary.hits == hits
-    assert list(instance.requests) == []  # refused before anything went upstream
+    assert generations(instance) == []  # refused before any model call
 
 
 def test_the_validator_retrieves_nothing_even_for_a_schema_that_was_never_checked(
@@ -179,4 +183,4 @@ async def test_bombs_are_refused_and_other_callers_keep_being_served(
             for number in range(5):
                 group.start_soon(honest, number)
     assert sorted(answers) == sorted(f"Echo: hello {n}" for n in range(5))
-    assert all(r["status"] == 200 for r in instance.requests) and len(instance.requests) == 5
+    assert all(r["status"] == 200 for r in instance.requests) and len(generations(instance)) == 5
