@@ -163,6 +163,7 @@ class Emulator:
                 Route("/_emulator/health", self._health, methods=["GET"]),
                 Route("/_emulator/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
+                Route("/_emulator/quota", self._quota, methods=["GET", "POST"]),
             ]
         )
 
@@ -214,7 +215,11 @@ class Emulator:
     def _check_client(self, request: Request) -> tuple[str, str]:
         """The client's family and version, refused the way the upstream refuses them."""
         client = client_of(request.headers.get("user-agent", ""))
-        if client is None or _version_tuple(client[1]) < _version_tuple(self.config.min_client_version):
+        # the version series of the hub app; the CLI (cli/1.x) and the desktop forms number their own
+        gated = client is not None and client[0] in ("hub", "legacy")
+        if client is None or (
+            gated and _version_tuple(client[1]) < _version_tuple(self.config.min_client_version)
+        ):
             raise bad_request(
                 "This version of Antigravity is no longer supported. Please update to receive the latest features!",
                 status_name="FAILED_PRECONDITION",
@@ -380,6 +385,7 @@ class Emulator:
 
     async def _manifest(self, request: Request) -> Response:
         """The updater manifest, as the Antigravity hub's auto-updater serves it (YAML)."""
+        self.requests.append({"method": "manifest", "path": request.url.path, "status": 200})
         version = self.config.latest_version
         text = (
             f"version: {version}\nfiles:\n  - url: Antigravity-{version}-arm64-mac.zip\n"
@@ -402,6 +408,20 @@ class Emulator:
         if request.method == "DELETE":
             self.requests.clear()
         return JSONResponse({"requests": list(self.requests)})
+
+    async def _quota(self, request: Request) -> Response:
+        """GET: the remaining fraction per model; POST ``{"<model>": 0.25, ...}`` sets them (0: used up)."""
+        if request.method == "POST":
+            try:
+                payload = json.loads(await request.body())
+                if not isinstance(payload, dict) or not all(
+                    isinstance(v, int | float) and 0 <= v <= 1 for v in payload.values()
+                ):
+                    raise ValueError('post {"<model id>": <fraction from 0 to 1>, ...}')
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            self.quota.update({str(k): float(v) for k, v in payload.items()})
+        return JSONResponse({"quota": {m: self.quota.get(m, 1.0) for m in MODELS}})
 
     async def _faults(self, request: Request) -> Response:
         if request.method == "DELETE":
