@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from .antigravity.available import AvailableModel, AvailableModels
 
@@ -147,3 +147,36 @@ def text_model_ids(available: AvailableModels | None = None) -> list[str]:
     if available is not None and available.models:
         return sorted(m for m in available.models if not merge(m, available.models[m]).image_output)
     return [m.id for m in BUILT_IN if not m.image_output]
+
+
+def describe(available: AvailableModels | None) -> dict[str, Any]:
+    """The catalog as clients see it (resource ``antigravity://models``, ``mcp-antigravity models``)."""
+    if available is None:
+        return {
+            "source": "built-in (the upstream's catalog could not be read)",
+            "models": [
+                {"id": m.id, "display_name": m.display_name, "max_output_tokens": m.max_output_tokens}
+                for m in BUILT_IN
+            ],
+            "deprecated": {},
+        }
+    models = []
+    for model_id in sorted(available.models):
+        live = available.models[model_id]
+        info = merge(model_id, live)
+        models.append(
+            {
+                "id": model_id,
+                "display_name": info.display_name,
+                "max_output_tokens": info.max_output_tokens,
+                "remaining_fraction": live.remaining_fraction,
+                "reset_time": live.reset_time,
+                "thinking": info.thinking,
+                "image_output": info.image_output,
+            }
+        )
+    return {
+        "source": "upstream (fetchAvailableModels)",
+        "models": models,
+        "deprecated": dict(available.deprecated),
+    }

@@ -1,4 +1,4 @@
-"""Command line: arguments → settings → one action (serve, emulator, demo)."""
+"""Command line: arguments → settings → one action (serve, emulator, login, models, config, demo)."""
 
 from __future__ import annotations
 
@@ -56,8 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--project", default="emulator-project", help="the account's project id")
     emulator.add_argument(
         "--min-client-version",
-        default="1.11.0",
-        help="older antigravity/<version> User-Agents are refused as outdated",
+        help="older antigravity/hub/<version> User-Agents are refused as outdated (default 2.0.0)",
+    )
+    emulator.add_argument(
+        "--hub-floor", help="below this version the newest models answer 404, as upstream (default 2.9.0)"
     )
     emulator.add_argument(
         "--signing-key",
@@ -86,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
         "--paste",
         action="store_true",
         help="for machines without a browser: paste the address the browser ended on",
+    )
+
+    models = commands.add_parser(
+        "models", help="the models the upstream offers this account, with their quota"
+    )
+    models.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    commands.add_parser(
+        "config", help="print the effective settings and where each came from (secrets hidden)"
     )
 
     commands.add_parser("demo", help="run the emulator, the server and a real MCP client; call every tool")
@@ -121,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         return _login(settings, args)
     if args.command == "emulator":
         return _emulator(settings, args)
+    if args.command == "models":
+        return anyio.run(_models, settings, args.json)
+    if args.command == "config":
+        return _config(settings, args)
     from .demo import run_demo
 
     return anyio.run(run_demo)
@@ -159,10 +173,15 @@ def _emulator(settings: Settings, args: argparse.Namespace) -> int:
     token = args.token or (
         settings.access_token.get_secret_value() if settings.access_token else "emulator-token"
     )
+    floors = {
+        name: value
+        for name, value in (("min_client_version", args.min_client_version), ("hub_floor", args.hub_floor))
+        if value is not None
+    }
     config = EmulatorConfig(
         token=token,
         project=args.project,
-        min_client_version=args.min_client_version,
+        **floors,
         onboarding=args.onboarding,
         signing_key=args.signing_key,
         faults=faults,
@@ -177,6 +196,48 @@ def _emulator(settings: Settings, args: argparse.Namespace) -> int:
     )
     uvicorn.run(Emulator(config).app, host=args.host, port=args.port, log_level=settings.log_level.lower())
     return 0
+
+
+def _config(settings: Settings, args: argparse.Namespace) -> int:
+    from .config import config_path, describe_settings
+
+    path = config_path(args.config)
+    rows = describe_settings(settings, path)
+    width = max(len(variable) for variable, _, _ in rows)
+    print(f"configuration file: {path or '(none)'}")
+    for variable, value, source in rows:
+        print(f"{variable:<{width}}  {value}  [{source}]")
+    print(f"{'User-Agent':<{width}}  {settings.effective_user_agent}  [derived]")
+    print(f"{'sessions':<{width}}  {settings.sessions_path}  [derived]")
+    return 0
+
+
+async def _models(settings: Settings, as_json: bool) -> int:
+    import json
+
+    from .antigravity import AntigravityClient, open_http_client
+    from .catalog import describe
+
+    async with open_http_client(settings) as http:
+        available = await AntigravityClient(settings, http).available_models(refresh=True)
+    view = describe(available)
+    if as_json:
+        print(json.dumps(view, indent=1))
+        return 0 if available is not None else 1
+    print(f"source: {view['source']}")
+    for model in view["models"]:
+        fraction = model.get("remaining_fraction")
+        quota = (
+            ""
+            if fraction is None
+            else f"  quota {fraction:.0%}"
+            + (f", resets {model['reset_time']}" if model.get("reset_time") else "")
+        )
+        limit = f"  max out {model['max_output_tokens']}" if model.get("max_output_tokens") else ""
+        print(f"{model['id']:<32} {model.get('display_name') or '':<30}{limit}{quota}")
+    for old, new in view["deprecated"].items():
+        print(f"{old:<32} retired: use {new}")
+    return 0 if available is not None else 1
 
 
 def _login(settings: Settings, args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ platform's user config directory is read when it exists. TOML keys are the field
 from __future__ import annotations
 
 import os
+import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -404,3 +405,35 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise ConfigError(f"Cannot read configuration file {path}: {exc}") from None
     finally:
         _config_file.reset(token)
+
+
+def config_path(explicit: Path | None = None) -> Path | None:
+    """The TOML file settings are read from (``--config``, ``ANTIGRAVITY_CONFIG_FILE``, the default), if any."""
+    return _resolve_config_path(explicit)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return "(set, hidden)" if value.get_secret_value() else "(empty)"
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
+def describe_settings(settings: Settings, path: Path | None) -> list[tuple[str, str, str]]:
+    """Every setting: its environment variable, its value (secrets never shown) and where it came from."""
+    try:
+        in_file = set(tomllib.loads(path.read_text())) if path is not None else set()
+    except (OSError, ValueError):
+        in_file = set()
+    environment = {name.upper() for name in os.environ}
+    rows = []
+    for name in Settings.model_fields:
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        source = (
+            "environment" if variable in environment else f"file {path}" if name in in_file else "default"
+        )
+        rows.append((variable, _shown(getattr(settings, name)), source))
+    return rows

@@ -7,13 +7,26 @@ import json
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
+from .catalog import describe
 from .runtime import Runtime
 from .sessions import UnknownSession
 
 SESSIONS_URI = "antigravity://sessions"
+MODELS_URI = "antigravity://models"
 
 
 def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
+    @server.resource(
+        MODELS_URI,
+        name="models",
+        title="Models",
+        mime_type="application/json",
+        description="The models the upstream offers this account: id, display name, output limit, remaining "
+        "quota (0-1) and when it resets, and where retired ids lead.",
+    )
+    async def list_models() -> str:
+        return json.dumps(describe(await runtime.client.available_models()), indent=1)
+
     @server.resource(
         SESSIONS_URI,
         name="sessions",
