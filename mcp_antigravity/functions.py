@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from .antigravity.wire import FunctionCall, FunctionDeclaration
 from .arguments import restore_arguments
 from .names import FunctionNames
 from .schema import SchemaError, clean_json_schema
-from .schema_check import check_schema, validate
+from .schema_check import check_schema, repair_schema, validate
 
 
 class FunctionSpec(BaseModel):
@@ -29,6 +29,12 @@ class FunctionSpec(BaseModel):
         validation_alias=AliasChoices("parameters", "inputSchema", "input_schema"),
         description="JSON Schema of its arguments (MCP tools call it inputSchema).",
     )
+
+    @field_validator("parameters")
+    @classmethod
+    def _repaired(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Published schemas with clear mistakes are repaired once, here: every later use sees the repair."""
+        return repair_schema(value) if value is not None else None
 
 
 class FunctionCallResult(BaseModel):

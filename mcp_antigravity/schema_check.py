@@ -194,6 +194,57 @@ def _check_cycles(root: Mapping[str, Any] | bool) -> None:
             stack.append((nxt, _in_place(root, nxt)))
 
 
+_TYPE_NAMES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
+
+
+def repair_schema(schema: Any) -> Any:
+    """``schema`` with the mistakes real MCP servers publish repaired, where the meaning is clear
+    (as the peers do), so they are not refused:
+
+    * ``properties`` given as a list of ``{"name": ..., ...}`` (or of names) becomes the map it means;
+    * a property given as a type name (``"city": "string"``) becomes ``{"type": "string"}``;
+    * a draft-3 ``required: true`` inside a property moves to its parent's ``required`` list
+      (``false`` is dropped), and a lone ``required: "name"`` becomes ``["name"]``.
+
+    Anything else is left as it is, for :func:`check_schema` to refuse with a path. Pure: the
+    input is not changed."""
+    if isinstance(schema, list):
+        return [repair_schema(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    node = dict(schema)
+    if isinstance(node.get("required"), str):
+        node["required"] = [node["required"]]
+    properties = node.get("properties")
+    if isinstance(properties, list):
+        if all(isinstance(p, Mapping) and isinstance(p.get("name"), str) for p in properties):
+            properties = {p["name"]: {k: v for k, v in p.items() if k != "name"} for p in properties}
+        elif all(isinstance(p, str) for p in properties):
+            properties = {name: {} for name in properties}
+    if isinstance(properties, Mapping):
+        fixed: dict[str, Any] = {}
+        required = list(node["required"]) if isinstance(node.get("required"), list) else []
+        for name, sub in properties.items():
+            if isinstance(sub, str) and sub in _TYPE_NAMES:
+                sub = {"type": sub}
+            if isinstance(sub, Mapping) and isinstance(sub.get("required"), bool):
+                if sub["required"] and name not in required:
+                    required.append(name)
+                sub = {k: v for k, v in sub.items() if k != "required"}
+            fixed[name] = repair_schema(sub)
+        node["properties"] = fixed
+        if required or "required" in node:
+            node["required"] = required
+    for keyword, value in node.items():
+        if keyword == "properties":
+            continue
+        if keyword in _SCHEMA_MAPS and isinstance(value, Mapping):
+            node[keyword] = {name: repair_schema(sub) for name, sub in value.items()}
+        elif keyword in _SCHEMA_LISTS or keyword in _SCHEMA_ONE:
+            node[keyword] = repair_schema(value)
+    return node
+
+
 def check_schema(schema: object) -> None:
     """Refuse a schema this server will not use (see the module documentation); return when it is fine."""
     if not isinstance(schema, Mapping | bool):

@@ -181,7 +181,7 @@ async def test_mode_any_with_allowed_functions(client: Client, emulator: Running
             "function 'f': parameters cannot be used: $.properties.a.type",
         ),
         (
-            {"response_schema": {"type": "object", "properties": []}},
+            {"response_schema": {"type": "object", "properties": 7}},
             "response_schema cannot be used: $.properties",
         ),
         (

@@ -26,6 +26,7 @@ from ..catalog import ModelInfo
 from ..functions import FunctionCallResult, FunctionSpec
 from ..names import FunctionNames
 from ..runtime import Runtime
+from ..schema_check import repair_schema
 from ..sessions import UnknownSession
 from ..store import StoredSession
 from ..thinking import ThinkingError, ThinkingLevel, thinking_config
@@ -198,6 +199,8 @@ async def chat(
             )
     if prompt is None and not function_results and not reset:
         raise ToolError("Give a prompt (or function_results answering the previous function calls).")
+    if response_schema is not None:
+        response_schema = repair_schema(response_schema)  # clear mistakes repaired; the rest checked later
     ask = Ask(
         prompt,
         model,
