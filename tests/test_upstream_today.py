@@ -17,6 +17,7 @@ from mcp.types import TextContent
 from mcp_antigravity import build_server
 from mcp_antigravity.config import Settings
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, parse_fault, running_emulator
+from mcp_antigravity.emulator.faults import fault_from_mapping
 from mcp_antigravity.emulator.runner import bind_socket
 
 from .conftest import PROJECT, TOKEN, generations, make_settings
@@ -114,6 +115,31 @@ async def test_the_version_gate_404_is_explained_for_a_listed_model(tmp_path: Pa
     assert "ANTIGRAVITY_CLIENT_VERSION (now 2.9.1)" in text_of(gated)
     assert unknown.is_error and "is not available upstream (404 NOT_FOUND). Available:" in text_of(unknown)
     assert "gemini-3-flash" in text_of(unknown)
+
+
+async def test_a_version_notice_as_a_503_is_recognised_too(client: Client, emulator: Running) -> None:
+    instance, _ = emulator
+    notice = "Your current version of Antigravity is out of date. Please visit https://antigravity.google/download."
+    instance.faults.add(fault_from_mapping({"kind": "unavailable", "message": notice, "times": 0}))
+    result = await client.call_tool("chat", {"prompt": "hi"})
+    assert result.is_error
+    assert "refuses this client version" in text_of(result) and "ANTIGRAVITY_CLIENT_VERSION" in text_of(
+        result
+    )
+
+
+def catalog_reads(emulator: Emulator) -> int:
+    return sum(1 for r in emulator.requests if r["method"] == "fetchAvailableModels")
+
+
+async def test_the_catalog_is_kept_and_read_again_after_a_404(client: Client, emulator: Running) -> None:
+    instance, _ = emulator
+    for prompt in ("one", "two", "three"):
+        assert not (await client.call_tool("chat", {"prompt": prompt})).is_error
+    assert catalog_reads(instance) == 1  # kept for ANTIGRAVITY_MODEL_CATALOG_TTL
+    assert (await client.call_tool("chat", {"prompt": "x", "model": "gemini-0-nothing"})).is_error
+    assert not (await client.call_tool("chat", {"prompt": "four"})).is_error
+    assert catalog_reads(instance) == 2  # a 404 means the catalog may have changed
 
 
 # ----------------------------------------------------------------------------- 429s and capacity

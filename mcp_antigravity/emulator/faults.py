@@ -58,6 +58,8 @@ class Fault:
     """stream_error: the status of the error sent inside the stream."""
     wrap: bool = False
     """Error faults: wrap the body in a one-element array."""
+    message: str = ""
+    """unavailable / internal: the error message instead of the usual one (an upstream notice, say)."""
 
     def error(self, model: str) -> RpcError:
         """The error this fault answers with (for every kind but slow and cut)."""
@@ -71,9 +73,9 @@ class Fault:
                 details=[error_info("MODEL_CAPACITY_EXHAUSTED", model=model)],
             )
         if self.kind == "unavailable":
-            return RpcError(503, "The service is currently unavailable.", wrap=self.wrap)
+            return RpcError(503, self.message or "The service is currently unavailable.", wrap=self.wrap)
         if self.kind == "internal":
-            return RpcError(500, "Internal error encountered.", wrap=self.wrap)
+            return RpcError(500, self.message or "Internal error encountered.", wrap=self.wrap)
         if self.kind == "stream_error":
             return RpcError(self.status, f"Stream failed after {self.chunks} chunk(s).", wrap=self.wrap)
         if self.kind == "expired_token":
