@@ -31,8 +31,6 @@ APP_NAME = "mcp-antigravity"
 
 DAILY_ENDPOINT = "https://daily-cloudcode-pa.googleapis.com"
 PROD_ENDPOINT = "https://cloudcode-pa.googleapis.com"
-SANDBOX_ENDPOINT = "https://daily-cloudcode-pa.sandbox.googleapis.com"
-"""Legacy; used only when configured in ANTIGRAVITY_ENDPOINTS."""
 DEFAULT_PROJECT = "rising-fact-p41fc"
 DEFAULT_CLIENT_VERSION = "2.9.1"
 """The floor the upstream accepted in late 2026; the updater manifest may announce a newer one."""

@@ -400,7 +400,10 @@ async def test_onboarding_is_polled_until_done(http: httpx2.AsyncClient) -> None
         await client.generate(MODEL, ask())
     methods = [r["method"] for r in instance.requests]
     assert methods == ["loadCodeAssist", "onboardUser", "onboardUser", "onboardUser", "generateContent"]
-    assert instance.requests[1]["body"]["tierId"] == "free-tier"
+    assert instance.requests[1]["body"] == {
+        "tierId": "free-tier",
+        "metadata": {"ideType": "ANTIGRAVITY", "ideVersion": "2.9.1", "ideName": "antigravity"},
+    }
     assert sleep.delays == [5.0, 5.0]
     assert generations(instance)[0]["body"]["project"] == "fresh-project"
 
