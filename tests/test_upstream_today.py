@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.types import TextContent
 
 from mcp_antigravity import build_server
@@ -264,3 +265,61 @@ async def test_every_conversation_has_its_own_upstream_session_id(client: Client
     ids = [r["body"]["request"]["sessionId"] for r in generations(instance)]
     assert all(re.fullmatch(r"-\d+", i) for i in ids)
     assert ids[0] == ids[1] and len({ids[0], ids[2], ids[3]}) == 3
+
+
+# ----------------------------------------------------------------------------- the whole picture
+
+
+async def test_three_settings_alone_against_todays_upstream(tmp_path: Path) -> None:
+    """Over stdio, with ANTIGRAVITY_ENDPOINTS (two hosts), _ACCESS_TOKEN and _PROJECT only."""
+    bare_once = [parse_fault("rate_limit:bare=true,model=gemini-3-flash")]
+    exhausted = [parse_fault("rate_limit:reason=QUOTA_EXHAUSTED,reset=2h,model=gemini-3.1-pro-low,times=0")]
+    async with (
+        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=bare_once + exhausted)) as (
+            first,
+            a,
+        ),
+        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT)) as (second, b),
+    ):
+        config = tmp_path / "config.toml"
+        config.write_text("")
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "mcp_antigravity", "serve"],
+            env={
+                "ANTIGRAVITY_ENDPOINTS": f"{a},{b}",
+                "ANTIGRAVITY_ACCESS_TOKEN": TOKEN,
+                "ANTIGRAVITY_PROJECT": PROJECT,
+                "ANTIGRAVITY_CONFIG_FILE": str(config),
+                "ANTIGRAVITY_DATA_DIR": str(tmp_path / "data"),
+            },
+        )
+        async with Client(params) as client:
+            forwarded = await client.call_tool("chat", {"prompt": "hi", "model": "claude-sonnet-4-5"})
+            fell_over = await client.call_tool("chat", {"prompt": "again", "model": "gemini-3-flash"})
+            spent = await client.call_tool("chat", {"prompt": "more", "model": "gemini-3.1-pro-low"})
+            catalog = json.loads((await client.read_resource("antigravity://models")).contents[0].text)  # type: ignore[union-attr]
+    # today's identity and headers
+    sent = [
+        r
+        for r in (*first.requests, *second.requests)
+        if r["method"] in ("generateContent", "streamGenerateContent")
+    ]
+    assert sent and all(
+        re.fullmatch(r"antigravity/hub/2\.9\.1 \w+/\w+", r["headers"]["user-agent"]) for r in sent
+    )
+    assert not any("client-metadata" in r["headers"] or "x-goog-api-client" in r["headers"] for r in sent)
+    # deprecatedModelIds followed
+    assert not forwarded.is_error and forwarded.structured_content["model"] == "claude-sonnet-4-6"  # type: ignore[index]
+    # a bare 429 moves to the other host ...
+    assert not fell_over.is_error
+    assert [r["status"] for r in generations(first) if r["body"]["model"] == "gemini-3-flash"] == [429]
+    # ... quota exhaustion does not, and says when it resets
+    assert spent.is_error and "used up its quota (QUOTA_EXHAUSTED). It resets in 2 h 0 min" in text_of(spent)
+    assert not [r for r in generations(second) if r["body"]["model"] == "gemini-3.1-pro-low"]
+    # the live catalog and its quota, shown to the client
+    assert (
+        catalog["source"].startswith("upstream")
+        and catalog["deprecated"]["claude-sonnet-4-5"] == "claude-sonnet-4-6"
+    )
+    assert all("remaining_fraction" in m for m in catalog["models"])
