@@ -160,36 +160,33 @@ async def test_unknown_model_is_not_found_everywhere(emulator: Running, http: ht
     assert sleep.delays == []
 
 
+async def on_two_hosts(
+    http: httpx2.AsyncClient, first_faults: str, second_faults: str, sleep: RecordingSleep
+) -> tuple[Emulator, Emulator]:
+    """One generate call against two base URLs, each an emulator with its own faults."""
+    configs = [
+        EmulatorConfig(token=TOKEN, project=PROJECT, faults=[parse_fault(f) for f in faults.split(";") if f])
+        for faults in (first_faults, second_faults)
+    ]
+    async with running_emulator(configs[0]) as (first, a), running_emulator(configs[1]) as (second, b):
+        response, _ = await make_client(http, make_settings(a, b), sleep).generate(MODEL, ask())
+    assert response.candidates
+    return first, second
+
+
 async def test_a_429_moves_to_the_next_host_once_before_any_wait(http: httpx2.AsyncClient) -> None:
     """Limits differ per host: prod 429s where daily serves (reference §0.2)."""
-    limited = EmulatorConfig(
-        token=TOKEN, project=PROJECT, faults=[parse_fault("rate_limit:retry_delay=2.5s")]
-    )
     sleep = RecordingSleep()
-    async with (
-        running_emulator(limited) as (first, first_url),
-        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT)) as (second, second_url),
-    ):
-        response, _ = await make_client(http, make_settings(first_url, second_url), sleep).generate(
-            MODEL, ask()
-        )
-    assert response.candidates
+    first, second = await on_two_hosts(http, "rate_limit:retry_delay=2.5s", "", sleep)
     assert sleep.delays == []  # served by the other host at once
     assert [r["status"] for r in first.requests] == [429]
     assert [r["status"] for r in second.requests] == [200]
 
 
 async def test_a_429_on_both_hosts_waits_the_servers_delay_once_moved(http: httpx2.AsyncClient) -> None:
-    fault = [parse_fault("rate_limit:retry_delay=2.5s")]
     sleep = RecordingSleep()
-    async with (
-        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=fault)) as (first, first_url),
-        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=fault)) as (second, second_url),
-    ):
-        response, _ = await make_client(http, make_settings(first_url, second_url), sleep).generate(
-            MODEL, ask()
-        )
-    assert response.candidates
+    limited = "rate_limit:retry_delay=2.5s"
+    first, second = await on_two_hosts(http, limited, limited, sleep)
     assert sleep.delays == [2.5]  # the server's delay, honoured, on the host it moved to
     assert [r["status"] for r in first.requests] == [429]
     assert [r["status"] for r in second.requests] == [429, 200]
@@ -213,16 +210,8 @@ async def test_quota_exhaustion_never_changes_host(http: httpx2.AsyncClient) -> 
 
 
 async def test_capacity_moves_on_then_backs_off(http: httpx2.AsyncClient) -> None:
-    busy = [parse_fault("capacity")]
     sleep = RecordingSleep()
-    async with (
-        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=busy)) as (first, first_url),
-        running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT, faults=busy)) as (second, second_url),
-    ):
-        response, _ = await make_client(http, make_settings(first_url, second_url), sleep).generate(
-            MODEL, ask()
-        )
-    assert response.candidates
+    first, second = await on_two_hosts(http, "capacity", "capacity", sleep)
     assert [r["status"] for r in first.requests] == [503, 200]
     assert [r["status"] for r in second.requests] == [503]
     assert len(sleep.delays) == 1  # after both hosts had no capacity: a backoff, then from the first

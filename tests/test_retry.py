@@ -10,7 +10,7 @@ from mcp_antigravity.antigravity.errors import (
     BadRequestError,
     error_from_body,
 )
-from mcp_antigravity.antigravity.retry import Action, RetryPolicy, backoff_delay, decide
+from mcp_antigravity.antigravity.retry import Action, Decision, RetryPolicy, backoff_delay, decide
 
 POLICY = RetryPolicy(max_retries=3, max_retry_delay=30.0, backoff_initial=1.0, backoff_max=8.0)
 
@@ -110,7 +110,11 @@ def test_decide(
         policy=POLICY,
         random=lambda: 0.5,
     )
-    assert decision.action is action
+    assert_decision(decision, action, delay, next_index)
+
+
+def assert_decision(decision: Decision, action: Action, delay: float, next_index: int) -> None:
+    assert decision.action is action, decision.why
     if action is Action.RETRY:
         assert decision.delay == pytest.approx(delay)
     if action is not Action.FAIL:
@@ -220,11 +224,7 @@ def test_decide_for_429_and_capacity(
         random=lambda: 0.5,
         moved_for_rate_limit=moved,
     )
-    assert decision.action is action, decision.why
-    if action is Action.RETRY:
-        assert decision.delay == pytest.approx(delay)
-    if action is not Action.FAIL:
-        assert decision.endpoint_index == next_index
+    assert_decision(decision, action, delay, next_index)
 
 
 def test_a_delay_past_the_deadline_is_not_waited() -> None:
