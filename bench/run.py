@@ -80,14 +80,14 @@ async def bench_loopback(calls: int) -> None:
             client = AntigravityClient(settings, http)
             report(
                 "client: generate (unary)",
-                await timed(calls, lambda: client.generate("claude-sonnet-4-5", request)),
+                await timed(calls, lambda: client.generate("claude-sonnet-4-6", request)),
             )
             report(
                 "client: stream (11 chunks)",
-                await timed(calls, lambda: client.stream("claude-sonnet-4-5", request)),
+                await timed(calls, lambda: client.stream("claude-sonnet-4-6", request)),
             )
         async with Client(build_server(settings)) as mcp:
-            arguments = {"prompt": PROMPT, "model": "claude-sonnet-4-5"}
+            arguments = {"prompt": PROMPT, "model": "claude-sonnet-4-6"}
             report(
                 "chat tool: in-memory MCP client",
                 await timed(calls, lambda: mcp.call_tool("chat", arguments)),
