@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import h11
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
@@ -314,7 +315,7 @@ class SessionGuard:
         async def receive() -> Message:
             nonlocal sent
             if sent:
-                await asyncio.Event().wait()  # nothing more will come; the call ends before this matters
+                await anyio.sleep_forever()  # nothing more will come; the call ends before this matters
             sent = True
             return {"type": "http.request", "body": b"", "more_body": False}
 

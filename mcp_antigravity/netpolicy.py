@@ -96,8 +96,8 @@ _BLOCKED_V6 = _networks(
 )
 _GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
-_TEREDO = ipaddress.ip_network("2001::/32")
+_COMPATIBLE = ipaddress.ip_network("::/96")
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".localdomain", ".lan", ".invalid")
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 _NUMERIC = re.compile(r"(0x[0-9a-f]*|[0-9]+)")
@@ -116,9 +116,9 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> Iterator[tuple[str, ipaddre
         server, client = address.teredo
         yield "Teredo server", server
         yield "Teredo client", client
-    if address in ipaddress.ip_network("::/96") and packed > 1:
+    if address in _COMPATIBLE and packed > 1:
         yield "IPv4-compatible", ipaddress.IPv4Address(packed & 0xFFFFFFFF)
-    if address in ipaddress.ip_network("::ffff:0:0:0/96"):
+    if address in _TRANSLATED:
         yield "IPv4-translated", ipaddress.IPv4Address(packed & 0xFFFFFFFF)
 
 

@@ -16,7 +16,6 @@ call; otherwise :class:`SessionConflict` says so and nothing is stored.
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .antigravity.wire import new_session_id
 from .files import private_directory, private_file
 
 SCHEMA = """
@@ -65,11 +65,6 @@ CREATE TABLE IF NOT EXISTS waiting_calls (
 """
 
 
-def new_upstream_id() -> str:
-    """A conversation id for the upstream, in the form its own client sends (``-<63-bit integer>``)."""
-    return f"-{secrets.randbits(63)}"
-
-
 class SessionConflict(Exception):
     """Another process changed the session in a way this exchange cannot follow; nothing was stored."""
 
@@ -104,7 +99,7 @@ class StoredSession:
     next_seq: int = 0
     turns: list[StoredTurn] = field(default_factory=list)
     signatures: list[StoredSignature] = field(default_factory=list)
-    upstream_id: str = field(default_factory=lambda: new_upstream_id())
+    upstream_id: str = field(default_factory=lambda: new_session_id())
     """The ``sessionId`` the upstream sees for this conversation: random, stable, unrelated to ``id``."""
 
 
@@ -186,7 +181,7 @@ class SessionStore:
             row[7],
             turns,
             signatures,
-            row[8] or new_upstream_id(),
+            row[8] or new_session_id(),
         )
 
     def session_for_call(self, call_id: str) -> str | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import random as _random
-import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -43,7 +42,7 @@ from .identity import ClientIdentity
 from .notices import read_notice
 from .retry import Action, RetryPolicy, decide
 from .stream import merge_chunks, parse_envelope, read_payload
-from .wire import GenerateContentRequest, GenerateContentResponse, RequestEnvelope, to_wire
+from .wire import GenerateContentRequest, GenerateContentResponse, RequestEnvelope, new_session_id, to_wire
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +52,8 @@ ChunkCallback = Callable[[GenerateContentResponse], Awaitable[None]]
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
 CATALOG_RETRY = 60.0
 """Seconds before an unanswered fetchAvailableModels is tried again."""
+CATALOG_DEADLINE = 10.0
+"""Seconds the catalog may hold up a call: it is a hint, the call itself decides."""
 # A generated image arrives as one event: several MB of base64 for 2K and 4K images.
 MAX_EVENT_BYTES = 64 * 1024 * 1024
 
@@ -118,40 +119,43 @@ class AntigravityClient:
     async def available_models(self, *, refresh: bool = False) -> AvailableModels | None:
         """``fetchAvailableModels`` for this account: fetched on first need, kept for
         ``ANTIGRAVITY_MODEL_CATALOG_TTL`` seconds, again after a 404 or a retirement notice.
-        ``None`` when the upstream does not answer it (callers fall back on the built-in table)."""
+        ``None`` when the upstream does not answer it within :data:`CATALOG_DEADLINE` (callers
+        fall back on the built-in table; it is tried again after :data:`CATALOG_RETRY`)."""
         account = self._tokens.account
-        cached = self._available.get(account)
-        if cached is not None and not refresh and self._clock() < cached[0]:
-            return cached[1]
         async with self._available_lock:
             cached = self._available.get(account)
             if cached is not None and not refresh and self._clock() < cached[0]:
                 return cached[1]
-            try:
-                payload = await self._post_discovery(
-                    "fetchAvailableModels", {"project": await self.project()}
-                )
-            except AntigravityError as exc:
-                log.warning(
-                    "cannot read the model catalog (fetchAvailableModels: %s); using the built-in one", exc
-                )
-                self._available[account] = (self._clock() + CATALOG_RETRY, None)
-                return None
-            models = read_available_models(payload)
-            self._available[account] = (self._clock() + self._settings.model_catalog_ttl, models)
+            models: AvailableModels | None = None
+            with anyio.move_on_after(CATALOG_DEADLINE):
+                try:
+                    payload = await self._post_discovery(
+                        "fetchAvailableModels", {"project": await self.project()}
+                    )
+                    models = read_available_models(payload)
+                except AntigravityError as exc:
+                    log.warning(
+                        "cannot read the model catalog (fetchAvailableModels: %s); using the built-in one",
+                        exc,
+                    )
+            keep = self._settings.model_catalog_ttl if models is not None else CATALOG_RETRY
+            self._available[account] = (self._clock() + keep, models)
             return models
 
     async def facts(self) -> ClientFacts:
-        """What advice about a failed call depends on: the credentials, the version sent, the catalog."""
+        """What advice about a failed call depends on: the credentials, the version sent, and the
+        catalog as last read (never read anew here: a failed call is answered at once)."""
+        cached = self._available.get(self._tokens.account)
         return ClientFacts(
             credentials=self.credential_kind,
             client_version=await self.identity.version(),
-            available=await self.available_models(),
+            available=cached[1] if cached is not None else None,
         )
 
     def forget_available_models(self) -> None:
-        """Read the catalog again on next need (after a 404 or a retirement notice)."""
-        self._available.clear()
+        """Read the catalog again on next need (after a 404 or a retirement notice); until then the
+        last one read still informs advice."""
+        self._available = {account: (0.0, models) for account, (_, models) in self._available.items()}
 
     async def generate(
         self, model: str, request: GenerateContentRequest, *, request_type: str = "agent"
@@ -161,14 +165,12 @@ class AntigravityClient:
         Raises :class:`UpstreamNotice` when the answer is an upstream notice (a retired model, a
         client too old) rather than the model's answer."""
         body = await self._envelope(model, request, request_type)
-        return self._checked(
+        return await self._answer(
             model,
-            await self._watching(
-                self._run(
-                    f"generateContent for {model}",
-                    self._settings.endpoints,
-                    lambda base: self._post_unary(base, body),
-                )
+            self._run(
+                f"generateContent for {model}",
+                self._settings.endpoints,
+                lambda base: self._post_unary(base, body),
             ),
         )
 
@@ -194,39 +196,32 @@ class AntigravityClient:
             if on_chunk is not None:
                 await on_chunk(chunk)
 
-        return self._checked(
+        return await self._answer(
             model,
-            await self._watching(
-                self._run(
-                    f"streamGenerateContent for {model}",
-                    self._settings.endpoints,
-                    lambda base: self._post_stream(base, body, deliver),
-                    retryable=lambda: not delivered,
-                )
+            self._run(
+                f"streamGenerateContent for {model}",
+                self._settings.endpoints,
+                lambda base: self._post_stream(base, body, deliver),
+                retryable=lambda: not delivered,
             ),
         )
 
-    async def _watching(self, call: Awaitable[T]) -> T:
-        """Run ``call``; a 404 or a notice means the catalog may have changed."""
+    async def _answer(
+        self, model: str, call: Awaitable[tuple[GenerateContentResponse, str | None]]
+    ) -> tuple[GenerateContentResponse, str | None]:
+        """The answer of ``call``, unless it is an upstream notice (then :class:`UpstreamNotice`). A 404
+        or a notice, answered or raised, means the catalog may have changed."""
         try:
-            return await call
-        except (NotFoundError, UpstreamNotice):
-            self.forget_available_models()
-            raise
+            response, trace = await call
         except AntigravityStatusError as error:
-            if error.notice is not None:
+            if isinstance(error, NotFoundError) or error.notice is not None:
                 self.forget_available_models()
             raise
-
-    def _checked(
-        self, model: str, answered: tuple[GenerateContentResponse, str | None]
-    ) -> tuple[GenerateContentResponse, str | None]:
-        response, trace = answered
         notice = read_notice(response.answer_text) if response.only_text else None
         if notice is not None:
             self.forget_available_models()
             raise UpstreamNotice(notice, model=model, trace_id=trace)
-        return answered
+        return response, trace
 
     # ------------------------------------------------------------------ the retry loop
 
@@ -306,7 +301,7 @@ class AntigravityClient:
     ) -> dict[str, Any]:
         if request_type == "agent" and request.session_id is None:
             # every agent request carries one; a call that is no conversation gets its own
-            request = request.model_copy(update={"session_id": f"-{secrets.randbits(63)}"})
+            request = request.model_copy(update={"session_id": new_session_id()})
         envelope = RequestEnvelope(
             project=await self.project(),
             model=model,

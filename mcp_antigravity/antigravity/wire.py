@@ -7,6 +7,7 @@ and resent without losing anything the upstream added. Dump with :func:`to_wire`
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
@@ -144,6 +145,12 @@ class GenerateContentRequest(WireModel):
     tools: list[Tool] | None = None
     tool_config: ToolConfig | None = None
     session_id: str | None = None
+
+
+def new_session_id() -> str:
+    """A ``request.sessionId`` in the form the upstream's own client sends (``-<63-bit integer>``):
+    random, so it reveals nothing and never repeats between conversations."""
+    return f"-{secrets.randbits(63)}"
 
 
 class RequestEnvelope(WireModel):

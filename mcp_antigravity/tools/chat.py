@@ -45,8 +45,7 @@ from ..turns import (
     tools_for,
     user_turn,
 )
-from .common import Usage, progress_reporter, usage_of
-from .errors import describe_error
+from .common import Usage, progress_reporter, upstream_error, usage_of
 from .guard import ToolSpec
 
 # Finish reasons that still come with a usable answer.
@@ -383,9 +382,9 @@ async def _ask_upstream(
             return response, trace_id, repair
         except BadRequestError as exc:
             if repair or "signature" not in exc.message.lower():
-                raise ToolError(describe_error(exc, model_id, await runtime.client.facts())) from exc
+                raise await upstream_error(runtime, exc, model_id) from exc
         except AntigravityError as exc:
-            raise ToolError(describe_error(exc, model_id, await runtime.client.facts())) from exc
+            raise await upstream_error(runtime, exc, model_id) from exc
     raise AssertionError("unreachable")
 
 

@@ -65,7 +65,12 @@ async def ask_model(
             model_id, request, on_chunk=progress_reporter(ctx, model_id), request_type=request_type
         )
     except AntigravityError as exc:
-        raise ToolError(describe_error(exc, model_id, await runtime.client.facts())) from exc
+        raise await upstream_error(runtime, exc, model_id) from exc
+
+
+async def upstream_error(runtime: Runtime, error: AntigravityError, model_id: str) -> ToolError:
+    """The tool error for a failed upstream call, with advice that fits this setup."""
+    return ToolError(describe_error(error, model_id, await runtime.client.facts()))
 
 
 async def load_all(ctx: Context[Runtime], sources: list[str], kind: Literal["image", "audio"]) -> list[Media]:

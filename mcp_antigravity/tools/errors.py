@@ -11,6 +11,7 @@ from ..antigravity import (
     AntigravityTimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientFacts,
     CredentialKind,
     NotFoundError,
     Notice,
@@ -19,9 +20,6 @@ from ..antigravity import (
     ResponseFormatError,
     ServerError,
     UpstreamNotice,
-)
-from ..antigravity import (
-    ClientFacts as Advice,
 )
 from ..catalog import text_model_ids
 
@@ -36,23 +34,23 @@ def format_seconds(seconds: float) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min {rest} s"
 
 
-def describe_error(error: AntigravityError, model: str, advice: Advice | None = None) -> str:
-    """One message for the caller (and the model reading it) with the fix in it; ``advice`` says
+def describe_error(error: AntigravityError, model: str, facts: ClientFacts | None = None) -> str:
+    """One message for the caller (and the model reading it) with the fix in it; ``facts`` say
     which setting supplied the token, which version was sent and what the live catalog lists."""
-    advice = advice or Advice()
+    advice = facts or ClientFacts()
     text = _describe(error, model, advice)
     trace = error.trace_id if isinstance(error, AntigravityStatusError | UpstreamNotice) else None
     return f"{text} (trace id {trace})" if trace else text
 
 
-def _version_advice(advice: Advice) -> str:
+def _version_advice(advice: ClientFacts) -> str:
     return (
         f"Raise ANTIGRAVITY_CLIENT_VERSION (now {advice.client_version}) to the current Antigravity version, "
         "or set ANTIGRAVITY_USER_AGENT to the whole User-Agent the current app sends."
     )
 
 
-def _notice(notice: Notice, model: str, advice: Advice) -> str:
+def _notice(notice: Notice, model: str, advice: ClientFacts) -> str:
     if notice.kind == "version":
         return f'The upstream refuses this client version: "{notice.text}" {_version_advice(advice)}'
     successor = (
@@ -65,7 +63,7 @@ def _notice(notice: Notice, model: str, advice: Advice) -> str:
     )
 
 
-def _not_found(model: str, advice: Advice) -> str:
+def _not_found(model: str, advice: ClientFacts) -> str:
     available = advice.available
     if available is not None and model in available.models:
         return (
@@ -104,7 +102,7 @@ def _refused_token(credentials: CredentialKind) -> str:
     assert_never(credentials)
 
 
-def _describe(error: AntigravityError, model: str, advice: Advice) -> str:
+def _describe(error: AntigravityError, model: str, advice: ClientFacts) -> str:
     if isinstance(error, UpstreamNotice):
         return _notice(error.notice, error.model, advice)
     notice = error.notice if isinstance(error, AntigravityStatusError) else None
