@@ -7,11 +7,12 @@ import contextlib
 import ipaddress
 import logging
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
 
-from . import __version__
+from ._version import __version__
 from .config import ConfigError, Settings, load_settings, unknown_environment_names
 
 log = logging.getLogger("mcp_antigravity")
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from .transports import serve
+    from .server.transports import serve
 
     exposed = args.transport != "stdio" and not _is_loopback(args.host)
     if exposed and settings.http_token is None:
@@ -153,11 +154,39 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         log.warning("listening on %s without authentication (--allow-unauthenticated)", args.host)
+
+    async def run() -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            served = (
+                await stack.enter_async_context(_against_emulator(settings)) if args.emulator else settings
+            )
+            await serve(served, args.transport, host=args.host, port=args.port)
+
     with contextlib.suppress(KeyboardInterrupt):
-        anyio.run(
-            lambda: serve(settings, args.transport, host=args.host, port=args.port, emulator=args.emulator)
-        )
+        anyio.run(run)
     return 0
+
+
+@contextlib.asynccontextmanager
+async def _against_emulator(settings: Settings) -> AsyncIterator[Settings]:
+    """``serve --emulator``: an in-process emulator, and the settings that point the server at it."""
+    from pydantic import SecretStr
+
+    from .emulator import EmulatorConfig, running_emulator
+
+    token = "emulator-token"  # noqa: S105 - accepted only by this emulator
+    async with running_emulator(EmulatorConfig(token=token)) as (instance, url):
+        log.warning("serving against the in-process emulator at %s (no account needed)", url)
+        yield settings.model_copy(
+            update={
+                "endpoints": [url],
+                "discovery_endpoints": None,
+                "access_token": SecretStr(token),
+                "project": instance.config.project,
+                # pretend conversations stay apart from real ones
+                "data_dir": settings.sessions_path.parent / "emulator",
+            }
+        )
 
 
 def _emulator(settings: Settings, args: argparse.Namespace) -> int:
@@ -216,7 +245,7 @@ async def _models(settings: Settings, as_json: bool) -> int:
     import json
 
     from .antigravity import AntigravityClient, open_http_client
-    from .catalog import describe
+    from .antigravity.models import describe
 
     async with open_http_client(settings) as http:
         available = await AntigravityClient(settings, http).available_models(refresh=True)

@@ -261,7 +261,7 @@ class Settings(BaseSettings):
     @field_validator("fetch_allow")
     @classmethod
     def _check_allow(cls, value: list[str]) -> list[str]:
-        from .netpolicy import FetchPolicy
+        from .web.netpolicy import FetchPolicy
 
         FetchPolicy.parse(value)  # raises ValueError naming the bad entry
         return value

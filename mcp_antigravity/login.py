@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from ._serving import bind_socket, serve_app_on
 from .config import Settings
-from .emulator.runner import bind_socket, serve_app_on
 from .files import write_private
 
 SCOPES = (

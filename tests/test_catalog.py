@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from mcp_antigravity.antigravity.available import AvailableModel, AvailableModels, read_available_models
-from mcp_antigravity.catalog import merge, model_info, resolve, text_model_ids
+from mcp_antigravity.antigravity.models import merge, model_info, resolve, text_model_ids
 
 LIVE = read_available_models(
     {

@@ -11,9 +11,9 @@ from mcp.types import TextContent
 from pydantic import BaseModel, Field
 
 from mcp_antigravity import build_server
+from mcp_antigravity.conversation.names import sanitize_function_name
+from mcp_antigravity.conversation.schema_check import validate
 from mcp_antigravity.emulator import Emulator, parse_fault
-from mcp_antigravity.names import sanitize_function_name
-from mcp_antigravity.schema_check import validate
 
 from .conftest import generations, make_settings
 

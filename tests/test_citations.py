@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mcp_antigravity.antigravity.wire import GroundingMetadata
-from mcp_antigravity.citations import domain_of, place_markers, sources_of
+from mcp_antigravity.web.citations import domain_of, place_markers, sources_of
 
 
 def metadata(supports: list[dict[str, Any]], chunks: int = 3) -> GroundingMetadata:

@@ -14,9 +14,9 @@ from mcp import Client
 from pydantic import BaseModel, Field
 
 from mcp_antigravity import build_server
+from mcp_antigravity.conversation.names import sanitize_function_name
+from mcp_antigravity.conversation.schema_check import validate
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
-from mcp_antigravity.names import sanitize_function_name
-from mcp_antigravity.schema_check import validate
 
 from .conftest import PROJECT, TOKEN, make_settings
 

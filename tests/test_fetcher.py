@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mcp_antigravity.emulator import serve_app
-from mcp_antigravity.fetcher import FetchError, FetchPolicy, InvalidURL, SafeFetcher
+from mcp_antigravity.web.fetcher import FetchError, FetchPolicy, InvalidURL, SafeFetcher
 
 pytestmark = pytest.mark.anyio
 

@@ -9,11 +9,11 @@ import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 
-from mcp_antigravity.fetcher import InvalidURL
-from mcp_antigravity.media import MediaError
-from mcp_antigravity.schema import SchemaError
-from mcp_antigravity.store import SessionConflict
-from mcp_antigravity.tools.guard import tool_error
+from mcp_antigravity.conversation.schema import SchemaError
+from mcp_antigravity.conversation.store import SessionConflict
+from mcp_antigravity.media.loader import MediaError
+from mcp_antigravity.server.tools.guard import tool_error
+from mcp_antigravity.web.fetcher import InvalidURL
 
 told = ToolError("Model nope is not available upstream")
 

@@ -25,9 +25,9 @@ from mcp_antigravity.emulator.samples import (
     sample_png,
     sample_wav,
 )
-from mcp_antigravity.fetcher import FetchPolicy, SafeFetcher
-from mcp_antigravity.media import Media, MediaError, MediaLoader, check_request_budget
-from mcp_antigravity.mediainfo import CorruptMedia, audio_info, image_info, sniff
+from mcp_antigravity.media.info import CorruptMedia, audio_info, image_info, sniff
+from mcp_antigravity.media.loader import Media, MediaError, MediaLoader, check_request_budget
+from mcp_antigravity.web.fetcher import FetchPolicy, SafeFetcher
 
 pytestmark = pytest.mark.anyio
 PNG = sample_png(40, 30)

@@ -29,8 +29,8 @@ from mcp_antigravity.emulator.samples import (
     sample_png,
     sample_wav,
 )
-from mcp_antigravity.mediainfo import image_info
-from mcp_antigravity.runtime import Runtime
+from mcp_antigravity.media.info import image_info
+from mcp_antigravity.server.runtime import Runtime
 
 from .conftest import UA, generations, make_settings
 

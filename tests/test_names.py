@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mcp_antigravity.names import VALID_NAME, FunctionNames, sanitize_function_name
+from mcp_antigravity.conversation.names import VALID_NAME, FunctionNames, sanitize_function_name
 
 RULES = [
     ("valid names are kept", "get_weather", "get_weather"),

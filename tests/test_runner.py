@@ -34,7 +34,7 @@ async def test_url_is_usable_as_soon_as_it_is_yielded() -> None:
 
 async def test_runtime_opens_once_and_closes_with_its_last_user() -> None:
     from mcp_antigravity.config import load_settings
-    from mcp_antigravity.runtime import Runtime
+    from mcp_antigravity.server.runtime import Runtime
 
     runtime = Runtime(load_settings())
     async with runtime:

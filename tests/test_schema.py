@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mcp_antigravity.arguments import restore_arguments
+from mcp_antigravity.conversation.arguments import restore_arguments
+from mcp_antigravity.conversation.functions import upstream_parameters
+from mcp_antigravity.conversation.schema import SchemaError, clean_json_schema
 from mcp_antigravity.emulator.rpc import RpcError
 from mcp_antigravity.emulator.validation import check_envelope
-from mcp_antigravity.functions import upstream_parameters
-from mcp_antigravity.schema import SchemaError, clean_json_schema
 
 S = {"type": "string"}
 

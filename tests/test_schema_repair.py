@@ -11,9 +11,9 @@ from mcp import Client
 from mcp.types import TextContent
 
 from mcp_antigravity import build_server
+from mcp_antigravity.conversation.schema import SchemaError
+from mcp_antigravity.conversation.schema_check import check_schema, repair_schema, validate
 from mcp_antigravity.emulator import Emulator
-from mcp_antigravity.schema import SchemaError
-from mcp_antigravity.schema_check import check_schema, repair_schema, validate
 
 from .conftest import generations, make_settings
 from .test_schema import roots

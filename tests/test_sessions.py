@@ -15,8 +15,8 @@ from mcp.types import TextContent
 
 from mcp_antigravity import build_server
 from mcp_antigravity.config import Settings
+from mcp_antigravity.conversation.signatures import SENTINEL
 from mcp_antigravity.emulator import Emulator, parse_fault
-from mcp_antigravity.signatures import SENTINEL
 
 from .conftest import generations, make_settings
 

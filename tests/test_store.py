@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from mcp_antigravity.antigravity.models import model_info
 from mcp_antigravity.antigravity.wire import Content, Part, to_wire
-from mcp_antigravity.catalog import model_info
-from mcp_antigravity.sessions import Sessions, UnknownSession
-from mcp_antigravity.signatures import SENTINEL, HistoryTurn, attach, digest, split
-from mcp_antigravity.store import Limits, SessionConflict, SessionStore, StoredSignature
+from mcp_antigravity.conversation.sessions import Sessions, UnknownSession
+from mcp_antigravity.conversation.signatures import SENTINEL, HistoryTurn, attach, digest, split
+from mcp_antigravity.conversation.store import Limits, SessionConflict, SessionStore, StoredSignature
 
 pytestmark = pytest.mark.anyio
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from mcp_antigravity.antigravity.models import model_info
 from mcp_antigravity.antigravity.wire import to_wire
-from mcp_antigravity.catalog import model_info
-from mcp_antigravity.thinking import ThinkingError, thinking_config
+from mcp_antigravity.conversation.thinking import ThinkingError, thinking_config
 
 ROWS: list[tuple[str, Any, bool, int | None, dict[str, Any] | None, int | None]] = [
     # model, thinking, include_thoughts, max_output_tokens -> thinkingConfig, maxOutputTokens

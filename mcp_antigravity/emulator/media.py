@@ -19,7 +19,7 @@ import json
 import math
 from typing import Any
 
-from ..mediainfo import CorruptMedia, audio_info, image_info
+from ..media.info import CorruptMedia, audio_info, image_info
 from .rpc import RpcError, bad_request
 
 SUPPORTED = frozenset(

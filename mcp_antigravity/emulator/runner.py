@@ -1,41 +1,15 @@
-"""Serve an ASGI app on a loopback port from inside a running event loop.
-
-The listening socket is bound before the server task starts, so the URL is usable at once:
-connections made before uvicorn accepts them wait in the kernel's backlog.
-"""
+"""The emulator on a loopback port, for tests, the demo and ``serve --emulator``."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import anyio
-import uvicorn
-from starlette.types import ASGIApp
-
+from .._serving import bind_socket, serve_app, serve_app_on
 from .app import Emulator, EmulatorConfig, InjectedCut
 
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handlers (the host process owns Ctrl-C), stopped by an event
-    instead of a flag polled ten times a second."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self._stop = anyio.Event()
-
-    def stop(self) -> None:
-        self.should_exit = True
-        self._stop.set()
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    async def main_loop(self) -> None:
-        await self._stop.wait()
+__all__ = ["bind_socket", "running_emulator", "serve_app", "serve_app_on"]
 
 
 class _HideInjectedCuts(logging.Filter):
@@ -44,51 +18,6 @@ class _HideInjectedCuts(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_HideInjectedCuts())
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
-    # without it every response stalls ~40 ms on delayed ACKs.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-@contextlib.asynccontextmanager
-async def serve_app(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Run ``app`` until the block exits; yields its base URL (``http://127.0.0.1:<port>``)."""
-    sock = bind_socket(host, port)
-    shown = f"[{host}]" if ":" in host else host
-    async with serve_app_on(app, sock):
-        yield f"http://{shown}:{sock.getsockname()[1]}"
-
-
-@contextlib.asynccontextmanager
-async def serve_app_on(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
-    """Run ``app`` on an already listening socket until the block exits; the socket is closed after."""
-    config = uvicorn.Config(
-        app,
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=2,
-    )
-    server = _EmbeddedServer(config)
-    try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(server.serve, [sock])
-            try:
-                yield
-            finally:
-                server.stop()
-    finally:
-        sock.close()
 
 
 @contextlib.asynccontextmanager

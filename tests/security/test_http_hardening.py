@@ -21,7 +21,7 @@ import httpx2
 import pytest
 from mcp import Client
 
-from mcp_antigravity.httpguard import transport_security
+from mcp_antigravity.server.httpguard import transport_security
 
 from ..conftest import PROJECT, TOKEN
 from .conftest import text_of

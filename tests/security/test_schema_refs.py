@@ -18,10 +18,10 @@ import pytest
 from mcp import Client
 
 from mcp_antigravity import build_server
-from mcp_antigravity.arguments import restore_arguments
+from mcp_antigravity.conversation.arguments import restore_arguments
+from mcp_antigravity.conversation.schema import MAX_NODES, SchemaError, _Cleaner, clean_json_schema
+from mcp_antigravity.conversation.schema_check import check_schema, validate
 from mcp_antigravity.emulator import Emulator
-from mcp_antigravity.schema import MAX_NODES, SchemaError, _Cleaner, clean_json_schema
-from mcp_antigravity.schema_check import check_schema, validate
 
 from ..conftest import generations, make_settings
 from .conftest import Canary, ConnectGuard, text_of

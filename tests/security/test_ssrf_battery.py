@@ -24,8 +24,8 @@ from starlette.routing import Route
 
 from mcp_antigravity import build_server
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator, serve_app
-from mcp_antigravity.netpolicy import FetchRefused, parse_url, refusal
-from mcp_antigravity.runtime import Runtime
+from mcp_antigravity.server.runtime import Runtime
+from mcp_antigravity.web.netpolicy import FetchRefused, parse_url, refusal
 
 from ..conftest import PROJECT, TOKEN, make_settings
 from .conftest import Canary, ConnectGuard, text_of

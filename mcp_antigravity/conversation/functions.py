@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from .antigravity.wire import FunctionCall, FunctionDeclaration
+from ..antigravity.wire import FunctionCall, FunctionDeclaration
 from .arguments import restore_arguments
 from .names import FunctionNames
 from .schema import SchemaError, clean_json_schema

@@ -31,8 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .antigravity.wire import Content, Part, to_wire
-from .catalog import ModelInfo
+from ..antigravity.models import ModelInfo
+from ..antigravity.wire import Content, Part, to_wire
 from .store import StoredSignature
 
 SENTINEL = "skip_thought_signature_validator"

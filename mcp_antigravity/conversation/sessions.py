@@ -22,8 +22,8 @@ from weakref import WeakValueDictionary
 import anyio
 import anyio.to_thread
 
-from .antigravity.wire import Content
-from .catalog import ModelInfo
+from ..antigravity.models import ModelInfo
+from ..antigravity.wire import Content
 from .signatures import HistoryTurn, attach, split
 from .store import Limits, SessionStore, StoredSession, StoredTurn
 

@@ -29,10 +29,10 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import ToolAnnotations
 
-from ..fetcher import FetchError
-from ..media import MediaError
-from ..schema import SchemaError
-from ..store import SessionConflict
+from ...conversation.schema import SchemaError
+from ...conversation.store import SessionConflict
+from ...media.loader import MediaError
+from ...web.fetcher import FetchError
 
 P = ParamSpec("P")
 R = TypeVar("R")

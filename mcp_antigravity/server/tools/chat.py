@@ -13,8 +13,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ..antigravity import AntigravityError, BadRequestError
-from ..antigravity.wire import (
+from ...antigravity import AntigravityError, BadRequestError
+from ...antigravity.models import ModelInfo
+from ...antigravity.wire import (
     Content,
     GenerateContentRequest,
     GenerateContentResponse,
@@ -22,15 +23,13 @@ from ..antigravity.wire import (
     Tool,
     ToolConfig,
 )
-from ..catalog import ModelInfo
-from ..functions import FunctionCallResult, FunctionSpec
-from ..names import FunctionNames
-from ..runtime import Runtime
-from ..schema_check import repair_schema
-from ..sessions import UnknownSession
-from ..store import StoredSession
-from ..thinking import ThinkingError, ThinkingLevel, thinking_config
-from ..turns import (
+from ...conversation.functions import FunctionCallResult, FunctionSpec
+from ...conversation.names import FunctionNames
+from ...conversation.schema_check import repair_schema
+from ...conversation.sessions import UnknownSession
+from ...conversation.store import StoredSession
+from ...conversation.thinking import ThinkingError, ThinkingLevel, thinking_config
+from ...conversation.turns import (
     FunctionMode,
     FunctionResult,
     Sampling,
@@ -45,6 +44,7 @@ from ..turns import (
     tools_for,
     user_turn,
 )
+from ..runtime import Runtime
 from .common import Usage, progress_reporter, upstream_error, usage_of
 from .guard import ToolSpec
 

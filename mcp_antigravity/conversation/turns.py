@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .antigravity.wire import (
+from ..antigravity.wire import (
     Content,
     FunctionCallingConfig,
     FunctionResponse,

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from mcp.server import MCPServer
 
-from . import __version__
-from .config import Settings
+from .._version import __version__
+from ..config import Settings
 from .resources import register_resources
 from .runtime import Runtime
 from .tools import register_tools

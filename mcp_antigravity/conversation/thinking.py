@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .antigravity.wire import ThinkingConfig
-from .catalog import ModelInfo
+from ..antigravity.models import ModelInfo
+from ..antigravity.wire import ThinkingConfig
 
 ThinkingLevel = Literal["off", "low", "medium", "high"]
 BUDGETS = {"low": 2048, "medium": 8192, "high": 24576}

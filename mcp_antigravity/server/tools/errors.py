@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from ..antigravity import (
+from ...antigravity import (
     AntigravityConnectionError,
     AntigravityError,
     AntigravityStatusError,
@@ -21,7 +21,7 @@ from ..antigravity import (
     ServerError,
     UpstreamNotice,
 )
-from ..catalog import text_model_ids
+from ...antigravity.models import text_model_ids
 
 
 def format_seconds(seconds: float) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .antigravity.wire import GroundingMetadata
+from ..antigravity.wire import GroundingMetadata
 
 
 @dataclass(frozen=True)

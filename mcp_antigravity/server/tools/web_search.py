@@ -11,7 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ..antigravity.wire import (
+from ...antigravity.wire import (
     Content,
     GenerateContentRequest,
     GenerateContentResponse,
@@ -19,8 +19,8 @@ from ..antigravity.wire import (
     Part,
     Tool,
 )
-from ..citations import Source, place_markers, sources_of
-from ..fetcher import FetchError
+from ...web.citations import Source, place_markers, sources_of
+from ...web.fetcher import FetchError
 from ..runtime import Runtime
 from .common import Usage, ask_model, resolve_model, usage_of
 from .guard import ToolSpec

@@ -1,6 +1,6 @@
 """SQLite persistence for sessions, their turns and their thought signatures.
 
-Synchronous on purpose: :class:`~mcp_antigravity.sessions.Sessions` runs every call in a
+Synchronous on purpose: :class:`~mcp_antigravity.conversation.sessions.Sessions` runs every call in a
 worker thread, one at a time, so the event loop never waits on the disk. Each write is one
 transaction: a turn and its signatures land together or not at all. The file and its folder
 are private to the user (0600 / 0700), tightened when they already exist.
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .antigravity.wire import new_session_id
-from .files import private_directory, private_file
+from ..antigravity.wire import new_session_id
+from ..files import private_directory, private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (

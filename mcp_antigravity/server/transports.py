@@ -1,50 +1,30 @@
-"""Run the MCP server on a transport, optionally against an in-process emulator."""
+"""Run the MCP server on a transport: stdio, or HTTP with its limits, rebinding protection and bearer check."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from contextlib import AsyncExitStack
 from typing import Literal
 
 import uvicorn
 from mcp.server import MCPServer
-from pydantic import SecretStr
 from starlette.types import ASGIApp
 
-from .config import Settings
-from .emulator import EmulatorConfig, running_emulator
-from .emulator.runner import bind_socket
+from .._serving import bind_socket
+from ..config import Settings
+from . import build_server
 from .httpauth import RequireBearerToken
 from .httpguard import ConcurrencyLimit, HttpLimits, SessionGuard, guarded_protocol, transport_security
 from .runtime import Runtime
-from .server import build_server
 
 Transport = Literal["stdio", "streamable-http", "sse"]
-EMULATOR_TOKEN = "emulator-token"  # noqa: S105 - accepted only by the emulator
 
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, transport: Transport, *, host: str, port: int, emulator: bool) -> None:
-    async with AsyncExitStack() as stack:
-        if emulator:
-            instance, url = await stack.enter_async_context(
-                running_emulator(EmulatorConfig(token=EMULATOR_TOKEN))
-            )
-            settings = settings.model_copy(
-                update={
-                    "endpoints": [url],
-                    "discovery_endpoints": None,
-                    "access_token": SecretStr(EMULATOR_TOKEN),
-                    "project": instance.config.project,
-                    # pretend conversations stay apart from real ones
-                    "data_dir": settings.sessions_path.parent / "emulator",
-                }
-            )
-            log.warning("serving against the in-process emulator at %s (no account needed)", url)
-        # One runtime for the whole process: SSE runs the MCP lifespan per connection.
-        runtime = await stack.enter_async_context(Runtime(settings, remote=transport != "stdio"))
+async def serve(settings: Settings, transport: Transport, *, host: str, port: int) -> None:
+    # One runtime for the whole process: SSE runs the MCP lifespan per connection.
+    async with Runtime(settings, remote=transport != "stdio") as runtime:
         server = build_server(settings, runtime)
         if transport == "stdio":
             await server.run_stdio_async()

@@ -8,12 +8,12 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
-from ..antigravity import AntigravityError
-from ..antigravity.client import ChunkCallback
-from ..antigravity.wire import Blob, GenerateContentRequest, GenerateContentResponse, Part
-from ..media import Media, MediaError
+from ...antigravity import AntigravityError
+from ...antigravity.client import ChunkCallback
+from ...antigravity.wire import Blob, GenerateContentRequest, GenerateContentResponse, Part
+from ...conversation.turns import answer_text
+from ...media.loader import Media, MediaError
 from ..runtime import Runtime
-from ..turns import answer_text
 from .errors import describe_error
 
 

@@ -27,8 +27,8 @@ from urllib.parse import unquote, urlsplit
 import anyio
 import anyio.to_thread
 
-from .fetcher import FetchError, SafeFetcher
-from .mediainfo import AUDIO_TYPES, IMAGE_TYPES, CorruptMedia, audio_info, image_info, sniff
+from ..web.fetcher import FetchError, SafeFetcher
+from .info import AUDIO_TYPES, IMAGE_TYPES, CorruptMedia, audio_info, image_info, sniff
 
 Kind = Literal["image", "audio"]
 REQUEST_LIMIT = 20 * 1024 * 1024

@@ -14,7 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ..antigravity.wire import (
+from ...antigravity.wire import (
     Content,
     GenerateContentRequest,
     GenerateContentResponse,
@@ -22,9 +22,9 @@ from ..antigravity.wire import (
     ImageConfig,
     Part,
 )
-from ..files import output_name, write_private
-from ..media import MediaError, check_request_budget
-from ..mediainfo import CorruptMedia, image_info
+from ...files import output_name, write_private
+from ...media.info import CorruptMedia, image_info
+from ...media.loader import MediaError, check_request_budget
 from ..runtime import Runtime
 from .common import Usage, ask_model, load_all, media_parts, resolve_model, usage_of
 from .guard import ToolSpec

@@ -11,15 +11,15 @@ from types import TracebackType
 
 import httpx2
 
-from . import __version__
-from .antigravity import AntigravityClient, open_http_client
-from .catalog import Resolved, resolve
-from .config import Settings
-from .fetcher import FetchPolicy, SafeFetcher, open_fetch_client
-from .media import MediaLoader
-from .robots import Robots
-from .sessions import Sessions
-from .store import Limits
+from .._version import __version__
+from ..antigravity import AntigravityClient, open_http_client
+from ..antigravity.models import Resolved, resolve
+from ..config import Settings
+from ..conversation.sessions import Sessions
+from ..conversation.store import Limits
+from ..media.loader import MediaLoader
+from ..web.fetcher import FetchPolicy, SafeFetcher, open_fetch_client
+from ..web.robots import Robots
 
 
 class Runtime:

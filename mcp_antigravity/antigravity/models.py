@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .antigravity.available import AvailableModel, AvailableModels
+from .available import AvailableModel, AvailableModels
 
 Family = Literal["claude", "gemini", "gpt-oss", "other"]
 ThinkingStyle = Literal["none", "budget", "level"]

@@ -7,9 +7,9 @@ import json
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from .catalog import describe
+from ..antigravity.models import describe
+from ..conversation.sessions import UnknownSession
 from .runtime import Runtime
-from .sessions import UnknownSession
 
 SESSIONS_URI = "antigravity://sessions"
 MODELS_URI = "antigravity://models"

@@ -9,10 +9,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ..antigravity.wire import Content, GenerateContentRequest, GenerationConfig, Part
-from ..media import MediaError, check_request_budget
+from ...antigravity.wire import Content, GenerateContentRequest, GenerationConfig, Part
+from ...conversation.turns import answer_text
+from ...media.loader import MediaError, check_request_budget
 from ..runtime import Runtime
-from ..turns import answer_text
 from .common import Usage, ask_model, load_all, media_parts, resolve_model, usage_of
 from .guard import ToolSpec
 

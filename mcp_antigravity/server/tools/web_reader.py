@@ -11,11 +11,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ..antigravity.wire import Content, GenerateContentRequest, Part, Tool
-from ..fetcher import FetchError, FetchRefused
-from ..reader import Format, Page, UnreadableContent, read
+from ...antigravity.wire import Content, GenerateContentRequest, Part, Tool
+from ...conversation.turns import answer_text
+from ...web.fetcher import FetchError, FetchRefused
+from ...web.reader import Format, Page, UnreadableContent, read
 from ..runtime import Runtime
-from ..turns import answer_text
 from .common import ask_model, resolve_model
 from .guard import ToolSpec
 
