@@ -9,8 +9,8 @@ import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 
+from mcp_antigravity.conversation.errors import SessionConflict
 from mcp_antigravity.conversation.schema import SchemaError
-from mcp_antigravity.conversation.store import SessionConflict
 from mcp_antigravity.media.loader import MediaError
 from mcp_antigravity.server.tools.guard import tool_error
 from mcp_antigravity.web.fetcher import InvalidURL
@@ -34,7 +34,7 @@ told = ToolError("Model nope is not available upstream")
     ],
 )
 def test_every_failure_becomes_a_tool_error_that_says_what_happened(raised: BaseException, says: str) -> None:
-    error = tool_error("chat", raised)
+    error = asyncio.run(tool_error("chat", raised))
     assert isinstance(error, ToolError) and says in str(error)
 
 
@@ -48,4 +48,4 @@ def test_every_failure_becomes_a_tool_error_that_says_what_happened(raised: Base
     ],
 )
 def test_cancellation_and_protocol_errors_pass_through(raised: BaseException) -> None:
-    assert tool_error("chat", raised) is None
+    assert asyncio.run(tool_error("chat", raised)) is None

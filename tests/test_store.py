@@ -11,9 +11,12 @@ import pytest
 
 from mcp_antigravity.antigravity.models import model_info
 from mcp_antigravity.antigravity.wire import Content, Part, to_wire
-from mcp_antigravity.conversation.sessions import Sessions, UnknownSession
-from mcp_antigravity.conversation.signatures import SENTINEL, HistoryTurn, attach, digest, split
-from mcp_antigravity.conversation.store import Limits, SessionConflict, SessionStore, StoredSignature
+from mcp_antigravity.conversation.errors import SessionConflict, UnknownSession
+from mcp_antigravity.conversation.sessions import Sessions
+from mcp_antigravity.conversation.signatures import SENTINEL, HistoryTurn, Signature, attach, digest, split
+from mcp_antigravity.conversation.sqlite_store import SqliteDatabase, SqliteStore
+from mcp_antigravity.conversation.store import Limits
+from mcp_antigravity.conversation.turns import WaitingCall
 
 pytestmark = pytest.mark.anyio
 
@@ -46,9 +49,7 @@ def ask(text: str) -> Content:
 
 
 async def open_sessions(path: Path, clock: Clock, **limits: Any) -> Sessions:
-    sessions = Sessions(path, Limits(**limits), clock)
-    await sessions.open()
-    return sessions
+    return Sessions(await SqliteStore.open(path, Limits(**limits)), Limits(**limits), clock)
 
 
 # ----------------------------------------------------------------------------- split / attach (pure)
@@ -130,13 +131,13 @@ async def test_signatures_survive_a_restart_and_are_hit(tmp_path: Path) -> None:
     session_id = await commit(
         sessions, None, ask("call f"), call_turn("f", "real-signature"), "gemini-3-flash"
     )
-    await sessions.close()
+    await sessions.store.close()
 
     reopened = await open_sessions(path, clock)
     session = await reopened.history(session_id)
     contents = reopened.contents_for(session, model_info("gemini-3-flash"))
     assert to_wire(contents[1].parts[-1])["thoughtSignature"] == "real-signature"
-    await reopened.close()
+    await reopened.store.close()
 
 
 async def test_signature_cache_is_bounded_oldest_first(tmp_path: Path) -> None:
@@ -152,7 +153,7 @@ async def test_signature_cache_is_bounded_oldest_first(tmp_path: Path) -> None:
     assert sum(len(v) for v in kept.values()) == 3  # 6 were issued; the bound keeps the 3 newest
     assert kept[ids[0]] == []  # the oldest session's went first
     assert sorted(kept[ids[2]]) == ["sig2", "t-sig"]  # the newest turn kept both
-    await sessions.close()
+    await sessions.store.close()
 
 
 async def test_expired_signatures_are_deleted(tmp_path: Path) -> None:
@@ -162,7 +163,7 @@ async def test_expired_signatures_are_deleted(tmp_path: Path) -> None:
     clock.now += 61
     await commit(sessions, None, ask("q2"), call_turn("g"), "gemini-3-flash")
     assert (await sessions.history(old)).signatures == []
-    await sessions.close()
+    await sessions.store.close()
 
 
 async def test_sessions_are_bounded_by_count_and_age(tmp_path: Path) -> None:
@@ -173,13 +174,13 @@ async def test_sessions_are_bounded_by_count_and_age(tmp_path: Path) -> None:
     second = await commit(sessions, None, ask("2"), Content(role="model", parts=[Part(text="b")]), "m")
     clock.now += 1
     third = await commit(sessions, None, ask("3"), Content(role="model", parts=[Part(text="c")]), "m")
-    assert [s["id"] for s in await sessions.summaries()] == [third, second]
+    assert [s.id for s in await sessions.summaries()] == [third, second]
     with pytest.raises(UnknownSession):
         await sessions.history(first)
     clock.now += 200
     fourth = await commit(sessions, None, ask("4"), Content(role="model", parts=[Part(text="d")]), "m")
-    assert [s["id"] for s in await sessions.summaries()] == [fourth]
-    await sessions.close()
+    assert [s.id for s in await sessions.summaries()] == [fourth]
+    await sessions.store.close()
 
 
 async def test_trimming_keeps_calls_with_their_responses(tmp_path: Path) -> None:
@@ -195,11 +196,11 @@ async def test_trimming_keeps_calls_with_their_responses(tmp_path: Path) -> None
     await commit(sessions, session_id, answer_turn("g"), Content(role="model", parts=[Part(text="a2")]), "m")
     turns = (await sessions.history(session_id)).turns
     assert turns[0].parts[0] == {"text": "q2"}  # never starts with a function response
-    await sessions.close()
+    await sessions.store.close()
 
 
 def test_unknown_entries_do_not_match_other_positions() -> None:
-    entry = StoredSignature(seq=1, part=0, digest="x", model="gemini-3-flash", signature="s", created=0.0)
+    entry = Signature(seq=1, part=0, digest="x", model="gemini-3-flash", signature="s", created=0.0)
     turns = [HistoryTurn(2, "model", [{"functionCall": {"name": "f", "args": {}}}])]
     [turn] = attach(turns, [entry], model_info("gemini-3-flash"), now=0.0, ttl=10.0)
     assert to_wire(turn.parts[0])["thoughtSignature"] == SENTINEL
@@ -227,8 +228,8 @@ async def test_an_exchange_stored_meanwhile_by_another_process_is_followed_not_o
     assert [t.parts[0].get("text") for t in stored.turns if t.role == "user"] == ["q0", None, "q1", "q2"]
     # the other process's signature stayed with its own part
     assert {(s.seq, s.signature) for s in stored.signatures} >= {(5, "sig-1")}
-    await one.close()
-    await two.close()
+    await one.store.close()
+    await two.store.close()
 
 
 async def test_a_conflict_inside_a_function_call_stores_nothing_and_says_so(tmp_path: Path) -> None:
@@ -237,7 +238,7 @@ async def test_a_conflict_inside_a_function_call_stores_nothing_and_says_so(tmp_
     one, two = await open_sessions(path, clock), await open_sessions(path, clock)
     session_id = await commit(one, None, ask("q0"), Content(role="model", parts=[Part(text="a0")]), "m")
     async with one.hold(session_id) as first, two.hold(session_id) as second:
-        first.waiting = {"call_1": {"wire_name": "g", "model_call_id": None}}
+        first.waiting = {"call_1": WaitingCall(wire_name="g", model_call_id=None)}
         await one.commit(first, ask("q1"), call_turn("g"), "m")  # now waits for g's result
         before = await one.history(session_id)
         with pytest.raises(SessionConflict, match="another process"):
@@ -245,8 +246,8 @@ async def test_a_conflict_inside_a_function_call_stores_nothing_and_says_so(tmp_
     after = await one.history(session_id)
     assert [t.parts for t in after.turns] == [t.parts for t in before.turns]
     assert after.waiting == before.waiting
-    await one.close()
-    await two.close()
+    await one.store.close()
+    await two.store.close()
 
 
 # ----------------------------------------------------------------------------- private files
@@ -256,7 +257,7 @@ def test_the_store_is_private_under_any_umask_and_tightens_what_exists(tmp_path:
     old = os.umask(0)
     try:
         nested = tmp_path / "a" / "b" / "data"
-        SessionStore(nested / "sessions.sqlite3").close()
+        SqliteDatabase(nested / "sessions.sqlite3").close()
         for folder in (tmp_path / "a", tmp_path / "a" / "b", nested):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
         assert stat.S_IMODE((nested / "sessions.sqlite3").stat().st_mode) == 0o600
@@ -267,7 +268,7 @@ def test_the_store_is_private_under_any_umask_and_tightens_what_exists(tmp_path:
         database = loose / "sessions.sqlite3"
         database.touch()
         os.chmod(database, 0o644)
-        SessionStore(database).close()
+        SqliteDatabase(database).close()
         assert stat.S_IMODE(loose.stat().st_mode) == 0o700
         assert stat.S_IMODE(database.stat().st_mode) == 0o600
     finally:

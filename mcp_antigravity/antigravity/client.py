@@ -213,8 +213,11 @@ class AntigravityClient:
         or a notice, answered or raised, means the catalog may have changed."""
         try:
             response, trace = await call
-        except AntigravityStatusError as error:
-            if isinstance(error, NotFoundError) or error.notice is not None:
+        except AntigravityError as error:
+            error.model_asked = model
+            if isinstance(error, NotFoundError) or (
+                isinstance(error, AntigravityStatusError) and error.notice is not None
+            ):
                 self.forget_available_models()
             raise
         notice = read_notice(response.answer_text) if response.only_text else None

@@ -69,6 +69,9 @@ _CODES_BY_NAME = {
 class AntigravityError(Exception):
     """Base class of every error raised by the Antigravity client."""
 
+    model_asked: str | None = None
+    """The model the failed call was for (set by the client on every generate/stream failure)."""
+
 
 class CredentialsError(AntigravityError):
     """No credentials are configured, or they cannot be used."""
@@ -100,7 +103,7 @@ class UpstreamNotice(AntigravityError):
     def __init__(self, notice: Notice, *, model: str, trace_id: str | None = None) -> None:
         super().__init__(notice.text)
         self.notice = notice
-        self.model = model
+        self.model = self.model_asked = model
         self.trace_id = trace_id
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .available import AvailableModel, AvailableModels
 
@@ -140,6 +140,15 @@ def resolve(requested: str, available: AvailableModels | None) -> Resolved:
     if successor is not None:
         return Resolved(model_info(successor, available), forwarded_from=requested)
     return Resolved(model_info(requested, available))
+
+
+class LiveCatalog(Protocol):
+    async def available_models(self) -> AvailableModels | None: ...
+
+
+async def resolve_live(catalog: LiveCatalog, requested: str) -> Resolved:
+    """:func:`resolve` against the catalog the upstream lists today (cached by the client)."""
+    return resolve(requested, await catalog.available_models())
 
 
 def text_model_ids(available: AvailableModels | None = None) -> list[str]:

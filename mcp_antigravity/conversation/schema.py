@@ -50,6 +50,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from .errors import ConversationError
+
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 MAX_REF_EXPANSIONS = 2
 MAX_DEPTH = 32
@@ -99,7 +101,7 @@ _HINTS: dict[str, str] = {
 }
 
 
-class SchemaError(ValueError):
+class SchemaError(ConversationError, ValueError):
     """The input is not a JSON Schema; the message names where."""
 
     def __init__(self, path: str, problem: str) -> None:

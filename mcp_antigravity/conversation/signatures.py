@@ -20,7 +20,7 @@ keeps them:
   ``repair=True`` attaches nothing at all: the fallback when the upstream still refuses a
   signature.
 
-Bounds (count and age) and persistence live in :mod:`.store`, with the session they belong to.
+Bounds (count and age) and persistence belong to the store (:mod:`.store`), with the session.
 """
 
 from __future__ import annotations
@@ -33,9 +33,24 @@ from typing import Any
 
 from ..antigravity.models import ModelInfo
 from ..antigravity.wire import Content, Part, to_wire
-from .store import StoredSignature
 
 SENTINEL = "skip_thought_signature_validator"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One signature taken off a model turn, with the exact part that carried it."""
+
+    seq: int
+    """The turn's sequence number in its session."""
+    part: int
+    """The part's position in the turn."""
+    digest: str
+    """The part's content, fingerprinted (see :func:`digest`)."""
+    model: str
+    """The model that made it: the only one it is sent back to."""
+    signature: str
+    created: float
 
 
 def digest(part: dict[str, Any]) -> str:
@@ -44,17 +59,15 @@ def digest(part: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(unsigned, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def split(
-    content: Content, seq: int, model: str, now: float
-) -> tuple[list[dict[str, Any]], list[StoredSignature]]:
+def split(content: Content, seq: int, model: str, now: float) -> tuple[list[dict[str, Any]], list[Signature]]:
     """The turn's parts without signatures, and the signatures as cache entries."""
     parts: list[dict[str, Any]] = []
-    entries: list[StoredSignature] = []
+    entries: list[Signature] = []
     for index, part in enumerate(content.parts):
         raw = to_wire(part)
         signature = raw.pop("thoughtSignature", None)
         if isinstance(signature, str) and signature and signature != SENTINEL:
-            entries.append(StoredSignature(seq, index, digest(raw), model, signature, now))
+            entries.append(Signature(seq, index, digest(raw), model, signature, now))
         parts.append(raw)
     return parts, entries
 
@@ -68,7 +81,7 @@ class HistoryTurn:
 
 def attach(
     turns: Iterable[HistoryTurn],
-    signatures: Iterable[StoredSignature],
+    signatures: Iterable[Signature],
     model: ModelInfo,
     *,
     now: float,

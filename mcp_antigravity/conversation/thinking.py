@@ -21,6 +21,7 @@ from typing import Literal
 
 from ..antigravity.models import ModelInfo
 from ..antigravity.wire import ThinkingConfig
+from .errors import ConversationError
 
 ThinkingLevel = Literal["off", "low", "medium", "high"]
 BUDGETS = {"low": 2048, "medium": 8192, "high": 24576}
@@ -29,7 +30,7 @@ _LEVEL_ORDER = ("minimal", "low", "medium", "high")
 _LEVEL_CEILINGS = ((512, "minimal"), (4096, "low"), (16384, "medium"))
 
 
-class ThinkingError(ValueError):
+class ThinkingError(ConversationError, ValueError):
     """The model cannot think that way; the message says what it accepts."""
 
 

@@ -23,6 +23,7 @@ from ..antigravity.wire import (
     ToolConfig,
 )
 from .arguments import restore_arguments
+from .errors import TurnError
 from .functions import FunctionCallResult, FunctionSpec, declare, map_call
 from .names import FunctionNames
 from .schema import SchemaError, clean_json_schema
@@ -31,10 +32,6 @@ from .schema_check import check_schema, validate
 FunctionMode = Literal["auto", "any", "none"]
 WireMode = Literal["AUTO", "ANY", "NONE", "VALIDATED"]
 _WIRE_MODES: dict[FunctionMode, WireMode] = {"auto": "VALIDATED", "any": "ANY", "none": "NONE"}
-
-
-class TurnError(ValueError):
-    """The caller's input cannot make a valid turn; the message says how to fix it."""
 
 
 @dataclass(frozen=True)

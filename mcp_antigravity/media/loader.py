@@ -75,6 +75,17 @@ class MediaLoader:
         self._local_files = local_files or bool(roots)
         self.max_bytes = max_bytes
 
+    async def load_all(self, sources: list[str], kind: Kind) -> list[Media]:
+        """Each of ``sources``, in order; a failure names which one ("image 2: ...")."""
+        loaded = []
+        for number, source in enumerate(sources, start=1):
+            try:
+                loaded.append(await self.load(source, kind))
+            except MediaError as exc:
+                label = f"{kind} {number}" if len(sources) > 1 else kind
+                raise MediaError(f"{label}: {exc}") from None
+        return loaded
+
     async def load(self, source: str, kind: Kind) -> Media:
         source = source.strip()
         if not source:

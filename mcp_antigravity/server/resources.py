@@ -8,7 +8,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from ..antigravity.models import describe
-from ..conversation.sessions import UnknownSession
+from ..conversation.errors import UnknownSession
 from .runtime import Runtime
 
 SESSIONS_URI = "antigravity://sessions"
@@ -35,7 +35,17 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
         description="The chat sessions the server keeps, newest first: id, model, turns, waiting calls.",
     )
     async def list_sessions() -> str:
-        summaries = await runtime.sessions.summaries()
+        summaries = [
+            {
+                "id": s.id,
+                "created": s.created,
+                "updated": s.updated,
+                "model": s.model,
+                "turns": s.turns,
+                "waiting_for_function_results": s.waiting,
+            }
+            for s in await runtime.sessions.summaries()
+        ]
         return json.dumps({"sessions": summaries}, indent=1)
 
     @server.resource(
@@ -55,7 +65,7 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
                 "id": session.id,
                 "model": session.model,
                 "system": session.system,
-                "functions": [f.get("name") for f in session.functions],
+                "functions": [f.name for f in session.functions],
                 "waiting_for_function_results": sorted(session.waiting),
                 "turns": [{"role": t.role, "model": t.model, "parts": t.parts} for t in session.turns],
             },

@@ -1,25 +1,104 @@
-"""The process's shared state: one pooled HTTP client and the one Antigravity client.
+"""The process's shared state: an immutable set of services, opened once and closed once.
 
 A :class:`Runtime` may be entered many times (the SSE transport runs the MCP lifespan once
-per connection); it opens on the first entry and closes on the last exit, so every
-connection in the process shares the same pool.
+per connection); the first entry opens one :class:`Services` (the pooled HTTP clients, the
+one Antigravity client, the session store and the services over them) and the last exit
+closes all of it through one exit stack. After that, asking for a service raises instead of
+handing out a closed client.
 """
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from types import TracebackType
-
-import httpx2
 
 from .._version import __version__
 from ..antigravity import AntigravityClient, open_http_client
-from ..antigravity.models import Resolved, resolve
+from ..antigravity.models import Resolved, resolve_live
 from ..config import Settings
+from ..conversation.service import Conversations
 from ..conversation.sessions import Sessions
+from ..conversation.sqlite_store import SqliteStore
 from ..conversation.store import Limits
+from ..media.generation import ImageGeneration
 from ..media.loader import MediaLoader
+from ..media.transcription import Transcription
+from ..media.vision import Vision
 from ..web.fetcher import FetchPolicy, SafeFetcher, open_fetch_client
+from ..web.reading import WebReading
 from ..web.robots import Robots
+from ..web.search import WebSearch
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        max_sessions=settings.session_max_count,
+        max_age=settings.session_max_age_days * 86400,
+        max_turns=settings.session_max_turns,
+        max_signatures=settings.signature_cache_size,
+        signature_ttl=settings.signature_ttl_hours * 3600,
+    )
+
+
+@dataclass(frozen=True)
+class Services:
+    client: AntigravityClient
+    sessions: Sessions
+    conversations: Conversations
+    fetcher: SafeFetcher
+    robots: Robots
+    media: MediaLoader
+    reading: WebReading
+    search: WebSearch
+    vision: Vision
+    transcription: Transcription
+    images: ImageGeneration
+
+
+async def open_services(settings: Settings, stack: AsyncExitStack, *, remote: bool) -> Services:
+    """Every service, each registered on ``stack`` to be closed with it (in reverse order)."""
+    limits = limits_of(settings)
+    store = await SqliteStore.open(settings.sessions_path, limits)
+    stack.push_async_callback(store.close)
+    http = await stack.enter_async_context(open_http_client(settings))
+    client = AntigravityClient(settings, http)
+    fetch_http = await stack.enter_async_context(
+        open_fetch_client(max_connections=settings.fetch_max_connections, timeout=settings.fetch_timeout)
+    )
+    fetcher = SafeFetcher(
+        fetch_http,
+        FetchPolicy.parse(settings.fetch_allow),
+        max_bytes=settings.media_max_bytes,
+        timeout=settings.fetch_timeout,
+        user_agent=f"mcp-antigravity/{__version__}",
+    )
+    sessions = Sessions(store, limits)
+    robots = Robots(fetcher, settings.reader_user_agent)
+    media = MediaLoader(
+        fetcher, roots=settings.file_roots, local_files=not remote, max_bytes=settings.media_max_bytes
+    )
+    return Services(
+        client=client,
+        sessions=sessions,
+        conversations=Conversations(sessions, client, default_model=settings.default_model),
+        fetcher=fetcher,
+        robots=robots,
+        media=media,
+        reading=WebReading(
+            client, fetcher, robots, settings.reader_model, respect_robots=settings.respect_robots
+        ),
+        search=WebSearch(client, fetcher, settings.search_model, resolve_links=settings.resolve_search_links),
+        vision=Vision(client, media, settings.vision_model, settings.max_images),
+        transcription=Transcription(client, media, settings.transcribe_model),
+        images=ImageGeneration(
+            client,
+            media,
+            settings.image_model,
+            output_dir=settings.images_path,
+            inline_limit=settings.inline_result_limit,
+        ),
+    )
 
 
 class Runtime:
@@ -28,74 +107,48 @@ class Runtime:
         self.settings = settings
         self.remote = remote
         self._users = 0
-        self._http: httpx2.AsyncClient | None = None
-        self._fetch_http: httpx2.AsyncClient | None = None
-        self._client: AntigravityClient | None = None
-        self._media: MediaLoader | None = None
-        self._fetcher: SafeFetcher | None = None
-        self._robots: Robots | None = None
-        self.sessions = Sessions(
-            settings.sessions_path,
-            Limits(
-                max_sessions=settings.session_max_count,
-                max_age=settings.session_max_age_days * 86400,
-                max_turns=settings.session_max_turns,
-                max_signatures=settings.signature_cache_size,
-                signature_ttl=settings.signature_ttl_hours * 3600,
-            ),
-        )
+        self._stack: AsyncExitStack | None = None
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
+        return self._services
 
     @property
     def client(self) -> AntigravityClient:
-        if self._client is None:
-            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
-        return self._client
+        return self.services.client
 
-    async def model(self, requested: str) -> Resolved:
-        """The model a call for ``requested`` goes to: the live catalog forwards retired ids."""
-        return resolve(requested, await self.client.available_models())
+    @property
+    def sessions(self) -> Sessions:
+        return self.services.sessions
+
+    @property
+    def conversations(self) -> Conversations:
+        return self.services.conversations
 
     @property
     def fetcher(self) -> SafeFetcher:
-        if self._fetcher is None:
-            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
-        return self._fetcher
+        return self.services.fetcher
 
     @property
     def robots(self) -> Robots:
-        if self._robots is None:
-            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
-        return self._robots
+        return self.services.robots
 
     @property
     def media(self) -> MediaLoader:
-        if self._media is None:
-            raise RuntimeError("the runtime is not open: use it inside `async with runtime:`")
-        return self._media
+        return self.services.media
+
+    async def model(self, requested: str) -> Resolved:
+        """The model a call for ``requested`` goes to: the live catalog forwards retired ids."""
+        return await resolve_live(self.client, requested)
 
     async def __aenter__(self) -> Runtime:
         if self._users == 0:
-            await self.sessions.open()
-            self._http = open_http_client(self.settings)
-            self._client = AntigravityClient(self.settings, self._http)
-            self._fetch_http = open_fetch_client(
-                max_connections=self.settings.fetch_max_connections, timeout=self.settings.fetch_timeout
-            )
-            fetcher = SafeFetcher(
-                self._fetch_http,
-                FetchPolicy.parse(self.settings.fetch_allow),
-                max_bytes=self.settings.media_max_bytes,
-                timeout=self.settings.fetch_timeout,
-                user_agent=f"mcp-antigravity/{__version__}",
-            )
-            self._fetcher = fetcher
-            self._robots = Robots(fetcher, self.settings.reader_user_agent)
-            self._media = MediaLoader(
-                fetcher,
-                roots=self.settings.file_roots,
-                local_files=not self.remote,
-                max_bytes=self.settings.media_max_bytes,
-            )
+            async with AsyncExitStack() as stack:
+                self._services = await open_services(self.settings, stack, remote=self.remote)
+                self._stack = stack.pop_all()
         self._users += 1
         return self
 
@@ -103,9 +156,6 @@ class Runtime:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._users -= 1
-        if self._users == 0 and self._http is not None:
-            pools = [p for p in (self._http, self._fetch_http) if p is not None]
-            self._http = self._fetch_http = self._client = self._fetcher = self._robots = self._media = None
-            for pool in pools:
-                await pool.aclose()
-            await self.sessions.close()
+        if self._users == 0 and self._stack is not None:
+            stack, self._stack, self._services = self._stack, None, None
+            await stack.aclose()

@@ -1,55 +1,23 @@
-"""The ``chat`` tool: ask a model, optionally with functions it may call and a JSON answer schema."""
+"""The ``chat`` tool: arguments to a :class:`ChatRequest`, one turn of the conversation service,
+the reply as MCP content and structured content."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
 from typing import Annotated, Any
 
-import anyio.to_thread
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ContentBlock, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ...antigravity import AntigravityError, BadRequestError
-from ...antigravity.models import ModelInfo
-from ...antigravity.wire import (
-    Content,
-    GenerateContentRequest,
-    GenerateContentResponse,
-    GenerationConfig,
-    Tool,
-    ToolConfig,
-)
+from ...antigravity.responses import Usage
 from ...conversation.functions import FunctionCallResult, FunctionSpec
-from ...conversation.names import FunctionNames
-from ...conversation.schema_check import repair_schema
-from ...conversation.sessions import UnknownSession
-from ...conversation.store import StoredSession
-from ...conversation.thinking import ThinkingError, ThinkingLevel, thinking_config
-from ...conversation.turns import (
-    FunctionMode,
-    FunctionResult,
-    Sampling,
-    TurnError,
-    WaitingCall,
-    answer_text,
-    build_request,
-    close_tool_loop,
-    function_calls,
-    generation_config,
-    structured_data,
-    tools_for,
-    user_turn,
-)
+from ...conversation.service import ChatReply, ChatRequest
+from ...conversation.thinking import ThinkingLevel
+from ...conversation.turns import FunctionMode, FunctionResult, Sampling
 from ..runtime import Runtime
-from .common import Usage, progress_reporter, upstream_error, usage_of
+from .common import progress_reporter, tool_result
 from .guard import ToolSpec
-
-# Finish reasons that still come with a usable answer.
-_ANSWERED = frozenset({"STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED", "OTHER"})
 
 
 class ChatResult(BaseModel):
@@ -79,32 +47,6 @@ class ChatResult(BaseModel):
         default=None,
         description="The retired model id asked for, when the upstream forwarded it to `model`.",
     )
-
-
-def _check_answered(response: GenerateContentResponse, model: str, has_calls: bool) -> str | None:
-    feedback = response.prompt_feedback
-    if feedback is not None and feedback.block_reason:
-        detail = f": {feedback.block_reason_message}" if feedback.block_reason_message else "."
-        raise ToolError(
-            f"The upstream blocked the prompt ({feedback.block_reason}){detail} Rephrase it and retry."
-        )
-    finish = response.candidates[0].finish_reason if response.candidates else None
-    if not response.candidates:
-        raise ToolError(f"Model {model} returned no answer. Retry, or try another model.")
-    if finish is not None and finish not in _ANSWERED and not answer_text(response) and not has_calls:
-        raise ToolError(
-            f"Model {model} stopped without an answer (finish reason {finish}). "
-            "Rephrase the prompt or try another model."
-        )
-    return finish
-
-
-def _claude_thinks(info: ModelInfo, config: GenerationConfig | None) -> bool:
-    """Whether this Claude request thinks (then an open tool loop must start with its thinking)."""
-    if info.family != "claude" or info.thinking == "none":
-        return False
-    thinking = config.thinking_config if config is not None else None
-    return not info.can_disable_thinking or bool(thinking and thinking.thinking_budget)
 
 
 def _call_summary(calls: list[FunctionCallResult], session_id: str) -> str:
@@ -189,203 +131,63 @@ async def chat(
     streams; clients that send a progress token get a notification per chunk.
     """
     runtime = ctx.request_context.lifespan_context
-    if function_results and session_id is None:
-        session_id = await runtime.sessions.session_for_call(function_results[0].id)
-        if session_id is None:
-            raise ToolError(
-                f"Unknown function call id {function_results[0].id!r}: the turn that asked for it is "
-                "gone (its session expired or was reset). Ask again with the prompt."
-            )
-    if prompt is None and not function_results and not reset:
-        raise ToolError("Give a prompt (or function_results answering the previous function calls).")
-    if response_schema is not None:
-        response_schema = repair_schema(response_schema)  # clear mistakes repaired; the rest checked later
-    ask = Ask(
-        prompt,
-        model,
-        system,
-        Sampling(temperature, max_output_tokens, stop),
-        thinking,
-        include_thoughts,
-        functions,
-        function_mode,
-        allowed_functions,
-        function_results or [],
-        response_schema,
-    )
-    try:
-        async with runtime.sessions.hold(session_id) as session:
-            if reset:
-                await runtime.sessions.reset(session)
-                if prompt is None and not function_results:
-                    return _cleared(session, runtime.settings.default_model)
-            return await _take_turn(ctx, runtime, session, ask)
-    except UnknownSession:
-        raise ToolError(
-            f"Unknown session {session_id!r}: it expired, was deleted, or never existed. Omit "
-            "session_id to start a new conversation."
-        ) from None
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One chat call's arguments, as the turn logic needs them."""
-
-    prompt: str | None
-    model: str | None
-    system: str | None
-    sampling: Sampling
-    thinking: ThinkingLevel | int | None
-    include_thoughts: bool
-    functions: list[FunctionSpec] | None
-    function_mode: FunctionMode
-    allowed_functions: list[str] | None
-    function_results: list[FunctionResult]
-    response_schema: dict[str, Any] | None
-
-
-def _cleared(session: StoredSession, default_model: str) -> CallToolResult:
-    result = ChatResult(
-        text="",
-        model=session.model or default_model,
-        session_id=session.id,
-        usage=Usage(prompt_tokens=0, output_tokens=0, thinking_tokens=0, total_tokens=0),
-    )
-    return CallToolResult(
-        content=[TextContent(type="text", text=f"Session {session.id} is cleared.")],
-        structured_content=result.model_dump(mode="json", exclude_none=True),
-    )
-
-
-async def _take_turn(
-    ctx: Context[Runtime], runtime: Runtime, session: StoredSession, ask: Ask
-) -> CallToolResult:
-    resolved = await runtime.model(ask.model or session.model or runtime.settings.default_model)
-    info, model_id = resolved.info, resolved.id
-    specs = (
-        ask.functions
-        if ask.functions is not None
-        else [FunctionSpec.model_validate(f) for f in session.functions]
-    )
-    system = ask.system if ask.system is not None else session.system
-    waiting = {call_id: WaitingCall(**call) for call_id, call in session.waiting.items()}
-    if waiting and not ask.function_results:
-        raise ToolError(
-            f"Session {session.id} waits for the results of calls {', '.join(waiting)}: send "
-            "function_results, or reset=true to start over."
-        )
-
-    def prepare() -> tuple[
-        Content, list[Tool] | None, ToolConfig | None, FunctionNames, GenerationConfig | None
-    ]:
-        turn = user_turn(ask.prompt, ask.function_results, waiting)
-        tools, tool_config, names = tools_for(
-            specs, ask.function_mode, ask.allowed_functions, claude=info.family == "claude"
-        )
-        thinking, max_output = thinking_config(
-            info, ask.thinking, ask.include_thoughts, ask.sampling.max_output_tokens
-        )
-        config = generation_config(
-            replace(ask.sampling, max_output_tokens=max_output), ask.response_schema, thinking
-        )
-        return turn, tools, tool_config, names, config
-
-    try:  # the caller's schemas are checked and cleaned off the event loop: bounded, but CPU work
-        turn, tools, tool_config, names, config = await anyio.to_thread.run_sync(prepare)
-    except (TurnError, ThinkingError) as exc:
-        raise ToolError(str(exc)) from None
-
-    def request_for(repair: bool) -> GenerateContentRequest:
-        contents = [*runtime.sessions.contents_for(session, info, repair=repair), turn]
-        if _claude_thinks(info, config):
-            contents = close_tool_loop(contents)
-        return build_request(
-            contents,
+    reply = await runtime.conversations.take_turn(
+        ChatRequest(
+            prompt=prompt,
+            session_id=session_id,
+            reset=reset,
+            model=model,
             system=system,
-            config=config,
-            tools=tools,
-            tool_config=tool_config,
-            session_id=session.upstream_id,
-        )
-
-    response, trace_id, repaired = await _ask_upstream(ctx, runtime, model_id, request_for)
-    calls, new_waiting = await anyio.to_thread.run_sync(function_calls, response, names, specs)
-    finish = _check_answered(response, model_id, bool(calls))
-    text = answer_text(response)
-    data = None
-    if ask.response_schema is not None and not calls:
-        try:
-            data = await anyio.to_thread.run_sync(structured_data, text, ask.response_schema)
-        except TurnError as exc:
-            raise ToolError(str(exc)) from None
-
-    answer = response.candidates[0].content or Content(role="model")
-    session.system = system
-    session.functions = [spec.model_dump(exclude_none=True) for spec in specs]
-    session.waiting = {call_id: asdict(call) for call_id, call in new_waiting.items()}
-    await runtime.sessions.commit(session, turn, answer, model_id)
-
-    thoughts = [p.text for p in answer.parts if p.thought and p.text] if ask.include_thoughts else None
-    result = ChatResult(
-        text=text,
-        model=model_id,
-        model_version=response.model_version,
-        finish_reason=finish,
-        usage=usage_of(response),
-        response_id=response.response_id,
-        trace_id=trace_id,
-        session_id=session.id,
-        function_calls=calls or None,
-        data=data,
-        thoughts=thoughts,
-        history_repaired=repaired or None,
-        requested_model=resolved.forwarded_from,
+            sampling=Sampling(temperature, max_output_tokens, stop),
+            thinking=thinking,
+            include_thoughts=include_thoughts,
+            functions=functions,
+            function_mode=function_mode,
+            allowed_functions=allowed_functions,
+            function_results=function_results or (),
+            response_schema=response_schema,
+        ),
+        on_chunk=progress_reporter(ctx, model or "the model"),
     )
-    content: list[ContentBlock] = []
-    if text:
-        content.append(TextContent(type="text", text=text))
-    if calls:
-        content.append(TextContent(type="text", text=_call_summary(calls, session.id)))
-    if finish == "MAX_TOKENS":
-        content.append(TextContent(type="text", text="[The answer was cut at max_output_tokens.]"))
-    if resolved.forwarded_from:
-        content.append(
-            TextContent(
-                type="text",
-                text=f"[{resolved.forwarded_from} is retired upstream; {model_id} answered instead.]",
-            )
+    return _result(reply)
+
+
+def _result(reply: ChatReply) -> CallToolResult:
+    answer = reply.answer
+    if answer is None:
+        return tool_result(
+            [f"Session {reply.session_id} is cleared."],
+            ChatResult(text="", model=reply.model, session_id=reply.session_id, usage=Usage()),
         )
-    if repaired:
-        content.append(
-            TextContent(
-                type="text",
-                text="[The upstream refused the stored thought signatures; the "
-                "turn was retried without them.]",
-            )
-        )
-    return CallToolResult(
-        content=content, structured_content=result.model_dump(mode="json", exclude_none=True)
+    notes = [
+        answer.text,
+        _call_summary(reply.function_calls, reply.session_id) if reply.function_calls else "",
+        "[The answer was cut at max_output_tokens.]" if answer.cut else "",
+        f"[{reply.requested_model} is retired upstream; {reply.model} answered instead.]"
+        if reply.requested_model
+        else "",
+        "[The upstream refused the stored thought signatures; the turn was retried without them.]"
+        if reply.history_repaired
+        else "",
+    ]
+    return tool_result(
+        notes,
+        ChatResult(
+            text=answer.text,
+            model=reply.model,
+            model_version=answer.model_version,
+            finish_reason=answer.finish_reason,
+            usage=answer.usage,
+            response_id=answer.response_id,
+            trace_id=reply.trace_id,
+            session_id=reply.session_id,
+            function_calls=reply.function_calls or None,
+            data=reply.data,
+            thoughts=reply.thoughts,
+            history_repaired=reply.history_repaired or None,
+            requested_model=reply.requested_model,
+        ),
     )
-
-
-async def _ask_upstream(
-    ctx: Context[Runtime],
-    runtime: Runtime,
-    model_id: str,
-    request_for: Callable[[bool], GenerateContentRequest],
-) -> tuple[GenerateContentResponse, str | None, bool]:
-    """Stream the turn; a refused signature is retried once with the history repaired."""
-    on_chunk = progress_reporter(ctx, model_id)
-    for repair in (False, True):
-        try:
-            response, trace_id = await runtime.client.stream(model_id, request_for(repair), on_chunk=on_chunk)
-            return response, trace_id, repair
-        except BadRequestError as exc:
-            if repair or "signature" not in exc.message.lower():
-                raise await upstream_error(runtime, exc, model_id) from exc
-        except AntigravityError as exc:
-            raise await upstream_error(runtime, exc, model_id) from exc
-    raise AssertionError("unreachable")
 
 
 TOOL: ToolSpec = ToolSpec(

@@ -1,20 +1,17 @@
-"""The ``transcribe`` tool: speech to text, with timestamps and speakers when asked."""
+"""The ``transcribe`` tool: arguments to :class:`~mcp_antigravity.media.transcription.Transcription`,
+the transcript (or its segments) as MCP content and structured content."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
 
-from ...antigravity.wire import Content, GenerateContentRequest, GenerationConfig, Part
-from ...conversation.turns import answer_text
-from ...media.loader import MediaError, check_request_budget
+from ...antigravity.responses import Usage
 from ..runtime import Runtime
-from .common import Usage, ask_model, load_all, media_parts, resolve_model, usage_of
+from .common import progress_reporter, tool_result
 from .guard import ToolSpec
 
 
@@ -33,45 +30,6 @@ class TranscribeResult(BaseModel):
     bytes: int
     usage: Usage
     trace_id: str | None = None
-
-
-def segment_schema(speakers: bool) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "start": {"type": "number", "description": "Start, in seconds from the beginning"},
-        "end": {"type": "number", "description": "End, in seconds from the beginning"},
-        "text": {"type": "string", "description": "What was said"},
-    }
-    if speakers:
-        fields["speaker"] = {
-            "type": "string",
-            "description": "Who speaks: Speaker 1, Speaker 2, ... or a name",
-        }
-    return {
-        "type": "object",
-        "properties": {
-            "segments": {
-                "type": "array",
-                "items": {"type": "object", "properties": fields, "required": list(fields)},
-            }
-        },
-        "required": ["segments"],
-    }
-
-
-def instructions(language: str | None, timestamps: bool, speakers: bool, context: str | None) -> str:
-    lines = ["Transcribe this audio verbatim."]
-    if language:
-        lines.append(f"The speech is in {language}.")
-    if timestamps or speakers:
-        lines.append(
-            "Split it into segments"
-            + (" with start and end times in seconds" if timestamps else "")
-            + (" and who speaks in each" if speakers else "")
-            + "."
-        )
-    if context:
-        lines.append(f"Context and vocabulary: {context}")
-    return " ".join(lines)
 
 
 async def transcribe(
@@ -94,53 +52,27 @@ async def transcribe(
     With timestamps or speakers the transcript comes back as segments [{start, end, speaker, text}].
     Up to about 15 MB of audio fits one call (the upstream's 20 MB request limit, base64 included).
     """
-    runtime = ctx.request_context.lifespan_context
-    [loaded] = await load_all(ctx, [audio], "audio")
-    ask = instructions(language, timestamps, speakers, prompt)
-    try:
-        check_request_budget([loaded], ask)
-    except MediaError as exc:
-        raise ToolError(
-            f"{exc} Split the recording into parts, or compress it (for example to 64 kbps MP3 or "
-            "Opus), and transcribe each part."
-        ) from None
-    model_id = await resolve_model(ctx, model or runtime.settings.transcribe_model)
-    structured = timestamps or speakers
-    request = GenerateContentRequest(
-        contents=[Content(role="user", parts=[*media_parts([loaded]), Part(text=ask)])],
-        generation_config=GenerationConfig(
-            response_mime_type="application/json", response_schema=segment_schema(speakers)
-        )
-        if structured
-        else None,
+    heard = await ctx.request_context.lifespan_context.services.transcription.transcribe(
+        audio,
+        language=language,
+        timestamps=timestamps,
+        speakers=speakers,
+        context=prompt,
+        model=model,
+        on_chunk=progress_reporter(ctx, "transcribing"),
     )
-    response, trace_id = await ask_model(ctx, model_id, request)
-    text = answer_text(response)
-    if not text:
-        finish = response.candidates[0].finish_reason if response.candidates else None
-        raise ToolError(f"Model {model_id} returned no transcript (finish reason {finish}).")
-    segments = None
-    if structured:
-        try:
-            segments = [Segment.model_validate(s) for s in json.loads(text)["segments"]]
-        except (ValueError, KeyError, TypeError, ValidationError):
-            raise ToolError(
-                f"The model's segments are not in the requested shape. Raw answer: {text[:2000]}"
-            ) from None
-        text = " ".join(s.text for s in segments)
     result = TranscribeResult(
-        text=text,
-        segments=segments,
-        model=model_id,
-        mime_type=loaded.mime_type,
-        bytes=len(loaded.data),
-        usage=usage_of(response),
-        trace_id=trace_id,
+        text=heard.text,
+        segments=[Segment(start=s.start, end=s.end, speaker=s.speaker, text=s.text) for s in heard.segments]
+        if heard.segments is not None
+        else None,
+        model=heard.model,
+        mime_type=heard.audio.mime_type,
+        bytes=len(heard.audio.data),
+        usage=heard.usage,
+        trace_id=heard.trace_id,
     )
-    return CallToolResult(
-        content=[TextContent(type="text", text=_shown(result))],
-        structured_content=result.model_dump(mode="json", exclude_none=True),
-    )
+    return tool_result([_shown(result)], result)
 
 
 def _shown(result: TranscribeResult) -> str:

@@ -1,31 +1,18 @@
-"""The ``web_search`` tool: an answer grounded in Google Search, with exact citations."""
+"""The ``web_search`` tool: arguments to :class:`~mcp_antigravity.web.search.WebSearch`, the answer
+with its numbered sources as MCP content and structured content."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated
 
-import anyio
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ...antigravity.wire import (
-    Content,
-    GenerateContentRequest,
-    GenerateContentResponse,
-    GroundingMetadata,
-    Part,
-    Tool,
-)
-from ...web.citations import Source, place_markers, sources_of
-from ...web.fetcher import FetchError
+from ...antigravity.responses import Usage
 from ..runtime import Runtime
-from .common import Usage, ask_model, resolve_model, usage_of
+from .common import progress_reporter, tool_result
 from .guard import ToolSpec
-
-RESOLVE_AT_ONCE = 8
 
 
 class SourceOut(BaseModel):
@@ -42,27 +29,6 @@ class SearchResult(BaseModel):
     model: str
     grounded: bool = Field(description="False when the upstream reported no sources for this answer.")
     usage: Usage
-
-
-async def _resolve_all(runtime: Runtime, metadata: GroundingMetadata) -> dict[str, str]:
-    urls = [c.web.uri for c in metadata.grounding_chunks if c.web is not None and c.web.uri]
-    resolved: dict[str, str] = {}
-    limiter = anyio.CapacityLimiter(RESOLVE_AT_ONCE)
-
-    async def resolve(url: str) -> None:
-        async with limiter:
-            with contextlib.suppress(FetchError):  # on failure the redirect link stays; it works for a while
-                resolved[url] = await runtime.fetcher.resolve_redirect(url)
-
-    async with anyio.create_task_group() as group:
-        for url in dict.fromkeys(urls):
-            group.start_soon(resolve, url)
-    return resolved
-
-
-def _texts(response: GenerateContentResponse) -> list[str]:
-    content = response.candidates[0].content if response.candidates else None
-    return [p.text or "" for p in content.parts if not p.thought] if content else []
 
 
 def _shown(result: SearchResult) -> str:
@@ -96,36 +62,24 @@ async def web_search(
     Citation markers [n] sit right after the sentence each source supports; the numbered
     sources give title, URL and domain; the searches the model ran are listed.
     """
-    runtime = ctx.request_context.lifespan_context
-    model_id = await resolve_model(ctx, model or runtime.settings.search_model)
-    request = GenerateContentRequest(
-        contents=[Content(role="user", parts=[Part(text=query)])], tools=[Tool(google_search={})]
+    found = await ctx.request_context.lifespan_context.services.search.search(
+        query,
+        model=model,
+        max_sources=max_sources,
+        resolve_links=resolve_links,
+        on_chunk=progress_reporter(ctx, "searching"),
     )
-    response, _ = await ask_model(ctx, model_id, request)
-    texts = _texts(response)
-    if not "".join(texts).strip():
-        finish = response.candidates[0].finish_reason if response.candidates else None
-        raise ToolError(f"Model {model_id} gave no answer (finish reason {finish}). Rephrase the query.")
-    candidate = response.candidates[0]
-    metadata = candidate.grounding_metadata
-    sources: list[Source] = []
-    if metadata is not None:
-        resolve = runtime.settings.resolve_search_links if resolve_links is None else resolve_links
-        resolved = await _resolve_all(runtime, metadata) if resolve else {}
-        sources, numbers = sources_of(metadata, resolved, max_sources)
-        texts = place_markers(texts, metadata, numbers)
     result = SearchResult(
-        answer="".join(texts).strip(),
-        sources=[SourceOut(number=s.number, title=s.title, url=s.url, domain=s.domain) for s in sources],
-        queries=metadata.web_search_queries if metadata else [],
-        model=model_id,
-        grounded=metadata is not None,
-        usage=usage_of(response),
+        answer=found.answer,
+        sources=[
+            SourceOut(number=s.number, title=s.title, url=s.url, domain=s.domain) for s in found.sources
+        ],
+        queries=found.queries,
+        model=found.model,
+        grounded=found.grounded,
+        usage=found.usage,
     )
-    return CallToolResult(
-        content=[TextContent(type="text", text=_shown(result))],
-        structured_content=result.model_dump(mode="json"),
-    )
+    return tool_result([_shown(result)], result)
 
 
 TOOL: ToolSpec = ToolSpec(
