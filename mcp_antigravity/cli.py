@@ -9,11 +9,12 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-
-import anyio
+from typing import TYPE_CHECKING
 
 from ._version import __version__
-from .config import ConfigError, Settings, load_settings, unknown_environment_names
+
+if TYPE_CHECKING:  # imported when a command runs, so `--version` and `--help` load almost nothing
+    from .config import Settings
 
 log = logging.getLogger("mcp_antigravity")
 
@@ -115,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command is None:  # plain `mcp-antigravity` serves over stdio
         args = _parser().parse_args([*argv, "serve"])
+    import anyio
+
+    from .config import ConfigError, load_settings, unknown_environment_names
+
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -142,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import anyio
+
     from .server.transports import serve
 
     exposed = args.transport != "stdio" and not _is_loopback(args.host)

@@ -168,6 +168,12 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(
         default=30.0, gt=0, description="Seconds for one URL fetch, redirects included."
     )
+    max_connections: int = Field(
+        default=1024,
+        ge=1,
+        le=8192,
+        description="Connections to the upstream open at once (each streaming call holds one).",
+    )
     fetch_max_connections: int = Field(
         default=16,
         ge=1,

@@ -22,7 +22,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import TextContent
 
 from mcp_antigravity import build_server
+from mcp_antigravity.antigravity.wire import GenerateContentResponse
 from mcp_antigravity.emulator import Emulator, parse_fault
+from mcp_antigravity.server.tools.common import coalesced_progress
 
 from .conftest import PROJECT, TOKEN, generations, make_settings
 
@@ -113,7 +115,7 @@ async def test_default_model_and_thinking_usage(mcp_client: Client, emulator: Ru
     )
 
 
-async def test_progress_notification_per_streamed_chunk(mcp_client: Client) -> None:
+async def test_progress_reaches_the_caller_from_the_first_chunk(mcp_client: Client) -> None:
     updates: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -124,8 +126,29 @@ async def test_progress_notification_per_streamed_chunk(mcp_client: Client) -> N
         "chat", {"prompt": words, "model": "gpt-oss-120b-medium"}, progress_callback=on_progress
     )
     assert not result.is_error
-    assert [u[0] for u in updates] == [1, 2, 3]
-    assert updates[-1][2] == f"gpt-oss-120b-medium: {len('Echo: ' + words)} characters so far"
+    assert updates[0] == (1, None, f"gpt-oss-120b-medium: {len('Echo: w0 w1 w2')} characters so far")
+    assert [u[0] for u in updates] == sorted({u[0] for u in updates}) and updates[-1][0] <= 3
+
+
+async def test_progress_is_coalesced_to_a_few_notifications_a_second() -> None:
+    sent: list[tuple[float, str | None]] = []
+    now = [0.0]
+
+    async def report(progress: float, total: float | None, message: str | None) -> None:
+        sent.append((progress, message))
+
+    on_chunk = coalesced_progress(report, "m", clock=lambda: now[0])
+    chunk = GenerateContentResponse.model_validate(
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": "ab"}]}}]}
+    )
+    for at in (0.0, 0.1, 0.2, 0.26, 0.3, 0.6):  # chunk arrival times, in seconds
+        now[0] = at
+        await on_chunk(chunk)
+    assert sent == [
+        (1, "m: 2 characters so far"),
+        (4, "m: 8 characters so far"),
+        (6, "m: 12 characters so far"),
+    ]
 
 
 async def test_truncated_answer_is_flagged(mcp_client: Client) -> None:

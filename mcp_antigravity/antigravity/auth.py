@@ -16,6 +16,7 @@ import httpx2
 from pydantic import SecretStr
 
 from .errors import AntigravityConnectionError, CredentialsError
+from .pool import HttpClient
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -95,7 +96,7 @@ class RefreshingToken:
 
     def __init__(
         self,
-        http: httpx2.AsyncClient,
+        http: HttpClient,
         *,
         refresh_token: SecretStr,
         client_id: str,
@@ -165,7 +166,7 @@ class RefreshingToken:
         self._expires_at = self._clock() + float(body.get("expires_in", 3600))
 
 
-def token_source(settings: Settings, http: httpx2.AsyncClient) -> TokenSource:
+def token_source(settings: Settings, http: HttpClient) -> TokenSource:
     token = settings.access_token
     if token is not None and token.get_secret_value():
         return StaticToken(token)

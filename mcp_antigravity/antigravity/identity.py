@@ -25,6 +25,7 @@ import anyio
 import httpx2
 
 from ..config import Settings
+from .pool import HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class ClientIdentity:
     """The ``User-Agent`` to send, with the version kept current as the module says."""
 
     def __init__(
-        self, settings: Settings, http: httpx2.AsyncClient, clock: Callable[[], float] = time.monotonic
+        self, settings: Settings, http: HttpClient, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._settings = settings
         self._http = http

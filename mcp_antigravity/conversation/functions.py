@@ -5,6 +5,8 @@ Pure request building and response mapping for function calling; the chat tool w
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,13 +48,28 @@ class FunctionCallResult(BaseModel):
 
 
 def upstream_parameters(schema: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The cleaned ``parameters`` to declare; ``None`` for functions that take no declared arguments."""
+    """The cleaned ``parameters`` to declare; ``None`` for functions that take no declared arguments.
+
+    Cached by content: a session declares the same functions on every turn, and checking and
+    cleaning 128 of them costs milliseconds each time. The result is shared: never mutate it."""
     if schema is None:
         return None
-    check_schema(schema)
-    cleaned = clean_json_schema(schema)
+    outcome = _upstream_parameters(json.dumps(schema, sort_keys=True, ensure_ascii=False))
+    if isinstance(outcome, SchemaError):
+        raise SchemaError(outcome.path, outcome.problem)
+    return outcome
+
+
+@functools.lru_cache(maxsize=2048)
+def _upstream_parameters(canonical: str) -> dict[str, Any] | SchemaError | None:
+    schema = json.loads(canonical)
+    try:
+        check_schema(schema)
+        cleaned = clean_json_schema(schema)
+    except SchemaError as exc:
+        return exc
     if cleaned.get("type") not in ("object", None) or "anyOf" in cleaned:
-        raise SchemaError("$", "a function's parameters must describe an object (type: object)")
+        return SchemaError("$", "a function's parameters must describe an object (type: object)")
     if not cleaned.get("properties"):
         return None
     return cleaned

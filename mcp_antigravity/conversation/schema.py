@@ -107,6 +107,7 @@ class SchemaError(ConversationError, ValueError):
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
         self.path = path
+        self.problem = problem
 
 
 def clean_json_schema(schema: Mapping[str, Any] | bool) -> dict[str, Any]:

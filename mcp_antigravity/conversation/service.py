@@ -25,7 +25,14 @@ from ..antigravity import AntigravityClient, BadRequestError
 from ..antigravity.client import ChunkCallback
 from ..antigravity.models import ModelInfo, resolve_live
 from ..antigravity.responses import Answer, read
-from ..antigravity.wire import Content, GenerateContentRequest, GenerationConfig, Tool, ToolConfig
+from ..antigravity.wire import (
+    Content,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    GenerationConfig,
+    Tool,
+    ToolConfig,
+)
 from .errors import AwaitingResults, NothingToAsk, UnknownCall
 from .functions import FunctionCallResult, FunctionSpec
 from .names import FunctionNames
@@ -130,8 +137,12 @@ class Conversations:
         system = request.system if request.system is not None else session.system
         if session.waiting and not request.function_results:
             raise AwaitingResults(session.id, list(session.waiting))
-        # The caller's schemas are checked and cleaned off the event loop: bounded, but CPU work.
-        prepared = await anyio.to_thread.run_sync(_prepare, request, info, specs, session.waiting)
+        # The caller's schemas are checked and cleaned off the event loop (bounded, but CPU work);
+        # a turn without any is built in place, sparing the thread hop.
+        if specs or request.response_schema is not None:
+            prepared = await anyio.to_thread.run_sync(_prepare, request, info, specs, session.waiting)
+        else:
+            prepared = _prepare(request, info, specs, session.waiting)
 
         def request_for(repair: bool) -> GenerateContentRequest:
             contents = [*self.sessions.contents_for(session, info, repair=repair), prepared.turn]
@@ -155,7 +166,11 @@ class Conversations:
             except BadRequestError as exc:
                 if repair or "signature" not in exc.message.lower():
                     raise
-        calls, waiting = await anyio.to_thread.run_sync(function_calls, response, prepared.names, specs)
+        calls, waiting = (
+            await anyio.to_thread.run_sync(function_calls, response, prepared.names, specs)
+            if _has_calls(response)
+            else ([], {})
+        )
         answer = read(response, model_id, acts=bool(calls))
         data = None
         if request.response_schema is not None and not calls:
@@ -195,6 +210,11 @@ def _prepare(
         replace(request.sampling, max_output_tokens=max_output), request.response_schema, thinking
     )
     return _Prepared(turn, tools, tool_config, names, config)
+
+
+def _has_calls(response: GenerateContentResponse) -> bool:
+    content = response.candidates[0].content if response.candidates else None
+    return content is not None and any(part.function_call is not None for part in content.parts)
 
 
 def _claude_thinks(info: ModelInfo, config: GenerationConfig | None) -> bool:

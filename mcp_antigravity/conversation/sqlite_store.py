@@ -92,6 +92,9 @@ class SqliteDatabase:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL: a commit survives the process being killed at any moment; only a power
+        # loss or an OS crash may take back the last commits (never half of one).
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}

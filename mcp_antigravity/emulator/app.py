@@ -87,6 +87,9 @@ class EmulatorConfig:
     """Key of the HMAC in thought signatures; keep it to keep old signatures valid."""
     faults: list[Fault] = field(default_factory=list)
     log_size: int = 1000
+    log_bytes: int = 64 * 1024 * 1024
+    """Request bodies the log keeps, in bytes: beyond it the oldest bodies are dropped (the newest
+    one always stays), so a long run with large media does not keep every request in memory."""
 
     @property
     def accepted_projects(self) -> frozenset[str]:
@@ -140,6 +143,8 @@ class Emulator:
         for fault in self.config.faults:
             self.faults.add(fault)
         self.requests: deque[dict[str, Any]] = deque(maxlen=self.config.log_size)
+        self._bodies: deque[tuple[dict[str, Any], int]] = deque()
+        self._body_bytes = 0
         self._onboarded = not self.config.onboarding
         self._onboard_calls = 0
         self._ids = itertools.count(1)
@@ -190,6 +195,7 @@ class Emulator:
             raw = await request.body()
             try:
                 record["body"] = json.loads(raw)
+                self._keep_body(record, len(raw))
             except ValueError:
                 raise bad_request(f"Invalid JSON payload received. Unexpected token.\n{raw[:40]!r}") from None
             return await handler(request, record)
@@ -403,6 +409,14 @@ class Emulator:
 
     async def _health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "models": sorted(MODELS), "project": self.config.project})
+
+    def _keep_body(self, record: dict[str, Any], size: int) -> None:
+        self._bodies.append((record, size))
+        self._body_bytes += size
+        while self._body_bytes > self.config.log_bytes and len(self._bodies) > 1:
+            old, old_size = self._bodies.popleft()
+            self._body_bytes -= old_size
+            old["body"] = {"elided": f"{old_size} bytes, beyond the log's bound"}
 
     async def _requests(self, request: Request) -> Response:
         if request.method == "DELETE":

@@ -19,7 +19,7 @@ import base64
 import binascii
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -33,6 +33,7 @@ from .info import AUDIO_TYPES, IMAGE_TYPES, CorruptMedia, audio_info, image_info
 Kind = Literal["image", "audio"]
 REQUEST_LIMIT = 20 * 1024 * 1024
 _WIRE_TYPES = {"audio/mpeg": "audio/mp3", "audio/mp4": "audio/m4a"}
+_SPACE = re.compile(r"\s")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]+:")  # two letters at least: "C:" is a drive
 
@@ -42,16 +43,31 @@ class MediaError(ValueError):
 
 
 @dataclass(frozen=True)
+class MediaNote:
+    """What a result says about media it used, once the bytes themselves are gone."""
+
+    source: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Media:
     data: bytes
     mime_type: str
     """The sniffed type, as the upstream names it."""
     source: str
     """Where it came from, for messages (a path, a URL, "data URI", "base64")."""
+    encoded: str | None = field(default=None, repr=False)
+    """The caller's own base64 of ``data``, when it came as canonical base64 (sent as it is,
+    sparing a second copy of a large file)."""
 
     @property
     def base64(self) -> str:
-        return base64.b64encode(self.data).decode("ascii")
+        return self.encoded if self.encoded is not None else base64.b64encode(self.data).decode("ascii")
+
+    def note(self) -> MediaNote:
+        return MediaNote(self.source, self.mime_type, len(self.data))
 
 
 def _human(size: int) -> str:
@@ -90,8 +106,9 @@ class MediaLoader:
         source = source.strip()
         if not source:
             raise MediaError(f"Empty {kind} source: give a path, a URL, a data: URI or base64.")
+        encoded: str | None = None
         if source.startswith("data:"):
-            data, label = self._data_uri(source), "data URI"
+            (data, encoded), label = self._data_uri(source), "data URI"
         elif _URL_SCHEME.match(source) and not source.lower().startswith(("http://", "https://", "file://")):
             scheme = source.split(":", 1)[0]
             raise MediaError(
@@ -105,31 +122,35 @@ class MediaLoader:
         elif _looks_like_path(source):
             data, label = await self._read(Path(source)), source
         elif _BASE64.fullmatch(source) and len(source) >= 16:
-            data, label = self._base64(source, "base64"), "base64 data"
+            (data, encoded), label = self._base64(source, "base64"), "base64 data"
         else:
             raise MediaError(
                 f"{source[:60]!r} is not a file path, an http(s) URL, a data: URI or base64 data."
             )
-        return Media(data, self._checked_type(data, kind, label), label)
+        return Media(data, self._checked_type(data, kind, label), label, encoded)
 
     # ------------------------------------------------------------------ sources
 
-    def _data_uri(self, source: str) -> bytes:
+    def _data_uri(self, source: str) -> tuple[bytes, str | None]:
         header, sep, payload = source.partition(",")
         if not sep or ";base64" not in header:
             raise MediaError("A data: URI must be base64 encoded: data:<type>;base64,<data>.")
         return self._base64(payload, "the data: URI")
 
-    def _base64(self, text: str, what: str) -> bytes:
-        compact = re.sub(r"\s+", "", text)
+    def _base64(self, text: str, what: str) -> tuple[bytes, str | None]:
+        """The bytes, and ``text`` itself when it is canonical base64 that can be sent on as it is."""
+        compact = re.sub(r"\s+", "", text) if _SPACE.search(text) else text
         if len(compact) * 3 // 4 > self.max_bytes:
             raise MediaError(
                 f"{what} holds about {_human(len(compact) * 3 // 4)}; the limit is {_human(self.max_bytes)}."
             )
         try:
             if "-" in compact or "_" in compact:
-                return base64.urlsafe_b64decode(compact + "=" * (-len(compact) % 4))
-            return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+                return base64.urlsafe_b64decode(compact + "=" * (-len(compact) % 4)), None
+            canonical = compact is text and len(text) % 4 == 0
+            return base64.b64decode(
+                compact + "=" * (-len(compact) % 4), validate=True
+            ), text if canonical else None
         except (binascii.Error, ValueError):
             raise MediaError(f"{what} is not valid base64.") from None
 

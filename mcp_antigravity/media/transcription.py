@@ -12,7 +12,7 @@ from ..antigravity.asking import ask
 from ..antigravity.client import ChunkCallback
 from ..antigravity.responses import Usage, finish_reason, usage_of
 from ..antigravity.wire import Content, GenerateContentRequest, GenerationConfig, Part
-from .loader import Media, MediaError, MediaLoader, check_request_budget
+from .loader import MediaError, MediaLoader, MediaNote, check_request_budget
 from .parts import media_parts
 
 
@@ -29,7 +29,7 @@ class Transcript:
     text: str
     segments: list[Segment] | None
     model: str
-    audio: Media
+    audio: MediaNote
     usage: Usage
     trace_id: str | None
 
@@ -127,6 +127,8 @@ class Transcription:
             if structured
             else None,
         )
+        note = audio.note()
+        del audio  # the request holds the base64; the raw bytes need not wait for the answer
         asked = await ask(self.client, model or self.model, request, on_chunk=on_chunk)
         text = asked.response.answer_text
         if not text:
@@ -136,4 +138,4 @@ class Transcription:
         segments = _segments(text) if structured else None
         if segments is not None:
             text = " ".join(s.text for s in segments)
-        return Transcript(text, segments, asked.model, audio, usage_of(asked.response), asked.trace_id)
+        return Transcript(text, segments, asked.model, note, usage_of(asked.response), asked.trace_id)

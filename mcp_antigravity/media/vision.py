@@ -10,7 +10,7 @@ from ..antigravity.asking import ask
 from ..antigravity.client import ChunkCallback
 from ..antigravity.responses import Usage, finish_reason, usage_of
 from ..antigravity.wire import Content, GenerateContentRequest, GenerationConfig, Part
-from .loader import Media, MediaError, MediaLoader, check_request_budget
+from .loader import MediaError, MediaLoader, MediaNote, check_request_budget
 from .parts import media_parts
 
 Resolution = Literal["low", "medium", "high"]
@@ -25,7 +25,7 @@ _RESOLUTIONS = {
 class Seen:
     text: str
     model: str
-    images: list[Media]
+    images: list[MediaNote]
     usage: Usage
     finish_reason: str | None
     response_id: str | None
@@ -62,6 +62,8 @@ class Vision:
             if resolution
             else None,
         )
+        notes = [m.note() for m in loaded]
+        del loaded  # the request holds the base64; the raw bytes need not wait for the answer
         asked = await ask(self.client, model or self.model, request, on_chunk=on_chunk)
         response = asked.response
         text = response.answer_text
@@ -72,5 +74,5 @@ class Vision:
                 "Rephrase the question or try another model."
             )
         return Seen(
-            text, asked.model, loaded, usage_of(response), finish, response.response_id, asked.trace_id
+            text, asked.model, notes, usage_of(response), finish, response.response_id, asked.trace_id
         )

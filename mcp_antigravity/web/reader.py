@@ -1,7 +1,7 @@
 """Turning fetched bytes into readable text: HTML main content, PDF text, plain text (pure).
 
 * HTML: the main content (navigation, footers, boilerplate removed) as Markdown or plain text,
-  by trafilatura; the title from the page's metadata. A page whose content is only script (a
+  by trafilatura; the title from the page's ``<title>``. A page whose content is only script (a
   JavaScript application) extracts to nothing, which tells the caller to ask the model instead.
 * PDF: the text of every page, by pypdf.
 * ``text/*``, JSON, XML: decoded and passed through.
@@ -14,12 +14,11 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from html import unescape
 from typing import Literal
 
-import charset_normalizer
-import trafilatura
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+# trafilatura, pypdf and charset-normalizer are imported when a page first needs them: together
+# they are a third of a second of the server's start-up otherwise.
 
 Format = Literal["markdown", "text"]
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
@@ -52,6 +51,8 @@ def decode(data: bytes, declared: str | None) -> str:
                 return data.decode(name)
             except (LookupError, UnicodeDecodeError):
                 continue
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(data).best()
     return str(best) if best is not None else data.decode("utf-8", errors="replace")
 
@@ -74,6 +75,8 @@ def read(data: bytes, content_type: str, fmt: Format) -> Page:
 
 
 def _html(html: str, fmt: Format) -> str:
+    import trafilatura
+
     extracted = trafilatura.extract(
         html,
         output_format="markdown" if fmt == "markdown" else "txt",
@@ -86,14 +89,19 @@ def _html(html: str, fmt: Format) -> str:
 
 
 def _title(html: str) -> str | None:
-    metadata = trafilatura.extract_metadata(html)
-    if metadata is not None and metadata.title:
-        return str(metadata.title)
-    match = _TITLE.search(html)
-    return re.sub(r"\s+", " ", match.group(1)).strip() if match else None
+    """The page's own ``<title>`` (not the site's name, which the metadata often has instead),
+    read without parsing the page a second time."""
+    match = _TITLE.search(html, 0, 200_000)
+    if match is None:
+        return None
+    title = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1)))).strip()
+    return title or None
 
 
 def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]

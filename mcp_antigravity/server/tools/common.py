@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, TextContent
@@ -22,13 +23,34 @@ def tool_result(texts: Sequence[str], structured: BaseModel) -> CallToolResult:
     )
 
 
+PROGRESS_INTERVAL = 0.25
+"""Seconds between two progress notifications while an answer streams in (each costs the
+transport a message; a few per second tell the caller as much as one per chunk)."""
+
+
+Report = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
 def progress_reporter(ctx: Context[Runtime], label: str) -> ChunkCallback:
-    """A chunk callback that sends a progress notification per chunk (a no-op without a progress token)."""
+    """:func:`coalesced_progress` through the call's context."""
+    return coalesced_progress(ctx.report_progress, label)
+
+
+def coalesced_progress(
+    report: Report, label: str, *, clock: Callable[[], float] = time.monotonic
+) -> ChunkCallback:
+    """A chunk callback that tells the caller how far the answer is: on the first chunk, then at
+    most every :data:`PROGRESS_INTERVAL` (a no-op without a progress token)."""
     received = {"chunks": 0, "chars": 0}
+    last: list[float] = []
 
     async def on_chunk(chunk: GenerateContentResponse) -> None:
         received["chunks"] += 1
         received["chars"] += len(chunk.answer_text)
-        await ctx.report_progress(received["chunks"], None, f"{label}: {received['chars']} characters so far")
+        now = clock()
+        if last and now - last[0] < PROGRESS_INTERVAL:
+            return
+        last[:] = [now]
+        await report(received["chunks"], None, f"{label}: {received['chars']} characters so far")
 
     return on_chunk

@@ -68,7 +68,7 @@ async def transcribe(
         else None,
         model=heard.model,
         mime_type=heard.audio.mime_type,
-        bytes=len(heard.audio.data),
+        bytes=heard.audio.size,
         usage=heard.usage,
         trace_id=heard.trace_id,
     )

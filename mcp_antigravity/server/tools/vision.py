@@ -68,7 +68,7 @@ async def vision(
             ImageSeen(
                 source=m.source if len(m.source) < 200 else m.source[:197] + "...",
                 mime_type=m.mime_type,
-                bytes=len(m.data),
+                bytes=m.size,
             )
             for m in seen.images
         ],
