@@ -10,6 +10,7 @@ from typing import Any
 import httpx2
 import pytest
 from hypothesis import settings
+from mcp.types import TextContent
 
 from mcp_antigravity.antigravity import AntigravityClient
 from mcp_antigravity.config import Settings, load_settings
@@ -107,3 +108,8 @@ def make_client(
     http: httpx2.AsyncClient, settings: Settings, sleep: RecordingSleep | None = None
 ) -> AntigravityClient:
     return AntigravityClient(settings, http, sleep=sleep or RecordingSleep(), random=lambda: 0.5)
+
+
+def text_of(result: Any) -> str:
+    """The text blocks of a tool result, joined by newlines."""
+    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))

@@ -21,8 +21,7 @@ from mcp_antigravity import build_server
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 from mcp_antigravity.emulator.samples import data_uri, sample_png
 
-from ..conftest import PROJECT, TOKEN, make_settings
-from .conftest import text_of
+from ..conftest import PROJECT, TOKEN, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 

@@ -23,8 +23,7 @@ from mcp import Client
 
 from mcp_antigravity.server.httpguard import transport_security
 
-from ..conftest import PROJECT, TOKEN
-from .conftest import text_of
+from ..conftest import PROJECT, TOKEN, text_of
 
 pytestmark = pytest.mark.anyio
 INITIALIZE = {

@@ -23,8 +23,8 @@ from mcp_antigravity.conversation.schema import MAX_NODES, SchemaError, _Cleaner
 from mcp_antigravity.conversation.schema_check import check_schema, validate
 from mcp_antigravity.emulator import Emulator
 
-from ..conftest import generations, make_settings
-from .conftest import Canary, ConnectGuard, text_of
+from ..conftest import generations, make_settings, text_of
+from .conftest import Canary, ConnectGuard
 
 pytestmark = pytest.mark.anyio
 

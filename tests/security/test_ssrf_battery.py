@@ -27,8 +27,8 @@ from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator,
 from mcp_antigravity.server.runtime import Runtime
 from mcp_antigravity.web.netpolicy import FetchRefused, parse_url, refusal
 
-from ..conftest import PROJECT, TOKEN, make_settings
-from .conftest import Canary, ConnectGuard, text_of
+from ..conftest import PROJECT, TOKEN, make_settings, text_of
+from .conftest import Canary, ConnectGuard
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,7 @@ from mcp import Client, StdioServerParameters
 
 from mcp_antigravity.emulator import Emulator
 
-from ..conftest import PROJECT, TOKEN
-from .conftest import text_of
+from ..conftest import PROJECT, TOKEN, text_of
 
 pytestmark = pytest.mark.anyio
 CALLS = 50

@@ -12,7 +12,7 @@ import pytest
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 from mcp_antigravity.emulator.catalog import MODELS, RETIRED
 
-from .conftest import PROJECT, TOKEN, UA
+from ..conftest import PROJECT, TOKEN, UA
 
 pytestmark = pytest.mark.anyio
 Running = tuple[Emulator, str]

@@ -17,7 +17,7 @@ from mcp_antigravity.emulator.catalog import MODELS
 from mcp_antigravity.emulator.rpc import RpcError
 from mcp_antigravity.emulator.validation import check_envelope
 
-from .conftest import PROJECT, TOKEN, UA
+from ..conftest import PROJECT, TOKEN, UA
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,6 @@ from typing import Any
 import httpx2
 import pytest
 from mcp import Client
-from mcp.types import TextContent
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -18,7 +17,7 @@ from starlette.routing import Route
 from mcp_antigravity import build_server
 from mcp_antigravity.emulator import Emulator, serve_app
 
-from .conftest import UA, generations, make_settings
+from ..conftest import UA, generations, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 Running = tuple[Emulator, str]
@@ -107,10 +106,6 @@ async def client(emulator: Running, tmp_path: Path) -> AsyncIterator[Client]:
     settings = make_settings(url, data_dir=tmp_path, fetch_allow=["127.0.0.1:*"])
     async with Client(build_server(settings)) as connected:
         yield connected
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 async def read(client: Client, **arguments: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from mcp_antigravity.antigravity.wire import Content, GenerateContentRequest, Pa
 from mcp_antigravity.config import ConfigError, Settings
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, parse_fault, running_emulator
 
-from .conftest import PROJECT, TOKEN, make_client, make_settings
+from ..conftest import PROJECT, TOKEN, make_client, make_settings
 
 pytestmark = pytest.mark.anyio
 ASK = GenerateContentRequest(contents=[Content(role="user", parts=[Part(text="hi")])])

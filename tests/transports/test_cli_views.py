@@ -17,7 +17,7 @@ from mcp import Client
 from mcp_antigravity import build_server
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 
-from .conftest import PROJECT, TOKEN, make_settings
+from ..conftest import PROJECT, TOKEN, make_settings
 
 pytestmark = pytest.mark.anyio
 

@@ -18,10 +18,10 @@ from mcp_antigravity.conversation.names import sanitize_function_name
 from mcp_antigravity.conversation.schema_check import validate
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 
-from .conftest import PROJECT, TOKEN, make_settings
+from ..conftest import PROJECT, TOKEN, make_settings
 
 pytestmark = pytest.mark.anyio
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parent.parent / "corpus"
 
 
 class Leaf(BaseModel):

@@ -12,7 +12,7 @@ from typing import Any
 import httpx2
 import pytest
 from mcp import Client
-from mcp.types import ImageContent, ResourceLink, TextContent
+from mcp.types import ImageContent, ResourceLink
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,14 +32,10 @@ from mcp_antigravity.emulator.samples import (
 from mcp_antigravity.media.info import image_info
 from mcp_antigravity.server.runtime import Runtime
 
-from .conftest import UA, generations, make_settings
+from ..conftest import UA, generations, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 Running = tuple[Emulator, str]
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 async def media_site(request: Request) -> Response:

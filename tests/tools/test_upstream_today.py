@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from mcp import Client, StdioServerParameters
-from mcp.types import TextContent
 
 from mcp_antigravity import build_server
 from mcp_antigravity.config import Settings
@@ -21,15 +20,11 @@ from mcp_antigravity.emulator import Emulator, EmulatorConfig, parse_fault, runn
 from mcp_antigravity.emulator.faults import fault_from_mapping
 from mcp_antigravity.emulator.runner import bind_socket
 
-from .conftest import PROJECT, TOKEN, generations, make_settings
+from ..conftest import PROJECT, TOKEN, generations, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 Running = tuple[Emulator, str]
 NO_ARGS = {"name": "clock", "description": "The time", "inputSchema": {"type": "object", "properties": {}}}
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 def closed_port_url() -> str:

@@ -24,7 +24,7 @@ from mcp_antigravity.config import DEFAULT_PROJECT
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, parse_fault, running_emulator
 from mcp_antigravity.emulator.runner import bind_socket
 
-from .conftest import PROJECT, TOKEN, RecordingSleep, generations, make_client, make_settings
+from ..conftest import PROJECT, TOKEN, RecordingSleep, generations, make_client, make_settings
 
 pytestmark = pytest.mark.anyio
 

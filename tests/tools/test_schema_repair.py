@@ -15,8 +15,8 @@ from mcp_antigravity.conversation.schema import SchemaError
 from mcp_antigravity.conversation.schema_check import check_schema, repair_schema, validate
 from mcp_antigravity.emulator import Emulator
 
-from .conftest import generations, make_settings
-from .test_schema import roots
+from ..conftest import generations, make_settings
+from ..unit.test_schema import roots
 
 pytestmark = pytest.mark.anyio
 

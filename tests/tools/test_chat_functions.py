@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 import pytest
 from mcp import Client
-from mcp.types import TextContent
 from pydantic import BaseModel, Field
 
 from mcp_antigravity import build_server
@@ -15,7 +14,7 @@ from mcp_antigravity.conversation.names import sanitize_function_name
 from mcp_antigravity.conversation.schema_check import validate
 from mcp_antigravity.emulator import Emulator, parse_fault
 
-from .conftest import generations, make_settings
+from ..conftest import generations, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -54,10 +53,6 @@ MCP_TOOL = {  # exactly the shape tools/list gives
     },
     "annotations": {"readOnlyHint": True},
 }
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 @pytest.fixture

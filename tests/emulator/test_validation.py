@@ -11,7 +11,7 @@ import pytest
 
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 
-from .conftest import PROJECT, TOKEN, UA
+from ..conftest import PROJECT, TOKEN, UA
 
 pytestmark = pytest.mark.anyio
 

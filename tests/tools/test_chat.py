@@ -19,22 +19,17 @@ from hypothesis import strategies as st
 from mcp import Client, StdioServerParameters
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import TextContent
 
 from mcp_antigravity import build_server
 from mcp_antigravity.antigravity.wire import GenerateContentResponse
 from mcp_antigravity.emulator import Emulator, parse_fault
 from mcp_antigravity.server.tools.common import coalesced_progress
 
-from .conftest import PROJECT, TOKEN, generations, make_settings
+from ..conftest import PROJECT, TOKEN, generations, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
 Running = tuple[Emulator, str]
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 @pytest.fixture(params=["auto", "legacy"])

@@ -21,7 +21,7 @@ from mcp_antigravity import build_server
 from mcp_antigravity.emulator import Emulator
 from mcp_antigravity.login import LoginError, code_from
 
-from .conftest import make_settings
+from ..conftest import make_settings
 
 pytestmark = pytest.mark.anyio
 Running = tuple[Emulator, str]

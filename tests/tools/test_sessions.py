@@ -11,14 +11,13 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import TextContent
 
 from mcp_antigravity import build_server
 from mcp_antigravity.config import Settings
 from mcp_antigravity.conversation.signatures import SENTINEL
 from mcp_antigravity.emulator import Emulator, parse_fault
 
-from .conftest import generations, make_settings
+from ..conftest import generations, make_settings, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -29,10 +28,6 @@ WEATHER = {
     "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
 }
 CLOCK = {"name": "clock", "description": "The time", "inputSchema": {"type": "object", "properties": {}}}
-
-
-def text_of(result: Any) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
 
 
 @pytest.fixture

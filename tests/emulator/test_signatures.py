@@ -12,7 +12,7 @@ import pytest
 from mcp_antigravity.emulator import Emulator
 from mcp_antigravity.emulator.signatures import SENTINEL
 
-from .conftest import PROJECT, TOKEN, UA
+from ..conftest import PROJECT, TOKEN, UA
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,7 @@ from mcp_antigravity.antigravity.identity import (
 from mcp_antigravity.antigravity.wire import Content, GenerateContentRequest, Part
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
 
-from .conftest import PROJECT, TOKEN, make_client, make_settings
+from ..conftest import PROJECT, TOKEN, make_client, make_settings
 
 pytestmark = pytest.mark.anyio
 
