@@ -145,6 +145,9 @@ class Emulator:
         self.requests: deque[dict[str, Any]] = deque(maxlen=self.config.log_size)
         self._bodies: deque[tuple[dict[str, Any], int]] = deque()
         self._body_bytes = 0
+        self.client_left = anyio.Event()
+        """Set when a client goes away while a ``slow`` fault holds its answer back (its request's
+        log record then says ``"disconnected": True``)."""
         self._onboarded = not self.config.onboarding
         self._onboard_calls = 0
         self._ids = itertools.count(1)
@@ -260,17 +263,21 @@ class Emulator:
         request_id = checked.envelope.get("requestId") or record["trace"]
         return checked, fault, request_id
 
-    async def _before_reply(self, request: Request, checked: CheckedRequest, fault: Fault | None) -> None:
+    async def _before_reply(
+        self, request: Request, record: dict[str, Any], checked: CheckedRequest, fault: Fault | None
+    ) -> None:
         if fault is None:
             return
         if fault.kind == "slow":
-            await _sleep_unless_disconnected(request, fault.delay)
+            if await _sleep_unless_disconnected(request, fault.delay):
+                record["disconnected"] = True
+                self.client_left.set()
         elif fault.kind not in ("cut", "stream_error"):
             raise fault.error(checked.model.id)
 
     async def _generate(self, request: Request, record: dict[str, Any]) -> Response:
         checked, fault, request_id = self._prepare(request, record)
-        await self._before_reply(request, checked, fault)
+        await self._before_reply(request, record, checked, fault)
         if fault is not None and fault.kind == "stream_error":
             raise fault.error(checked.model.id)
         trace = record["trace"]
@@ -282,7 +289,7 @@ class Emulator:
 
     async def _stream(self, request: Request, record: dict[str, Any]) -> Response:
         checked, fault, request_id = self._prepare(request, record)
-        await self._before_reply(request, checked, fault)
+        await self._before_reply(request, record, checked, fault)
         trace = record["trace"]
         bodies = stream_bodies(
             self._reply(request, checked, request_id),
@@ -469,15 +476,19 @@ def _sse(payload: object) -> bytes:
     return f"data: {json.dumps(payload, ensure_ascii=False)}\r\n\r\n".encode()
 
 
-async def _sleep_unless_disconnected(request: Request, seconds: float) -> None:
-    """Wait ``seconds`` before answering, but stop waiting when the client goes away."""
+async def _sleep_unless_disconnected(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` before answering, but stop waiting when the client goes away (then True)."""
+    left = False
     async with anyio.create_task_group() as group:
 
         async def watch() -> None:
+            nonlocal left
             while (await request.receive()).get("type") != "http.disconnect":
                 pass
+            left = True
             group.cancel_scope.cancel()
 
         group.start_soon(watch)
         await anyio.sleep(seconds)
         group.cancel_scope.cancel()
+    return left

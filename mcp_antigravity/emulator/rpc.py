@@ -48,12 +48,6 @@ class RpcError(Exception):
         return [self.status_object()] if self.wrap else self.status_object()
 
 
-def format_duration(seconds: float) -> str:
-    """A protobuf Duration in JSON form (``3.957525076s``)."""
-    text = f"{seconds:.9f}".rstrip("0").rstrip(".")
-    return f"{text}s"
-
-
 def error_info(reason: str, *, domain: str = DOMAIN, **metadata: str) -> dict[str, Any]:
     detail: dict[str, Any] = {"@type": _TYPE + "ErrorInfo", "reason": reason, "domain": domain}
     if metadata:

@@ -220,6 +220,10 @@ async def test_cancelled_call_stops_the_upstream_request(emulator: Running) -> N
     async with Client(build_server(make_settings(url))) as client:
         with anyio.fail_after(20), pytest.raises(Exception, match="Timed out"):
             await client.call_tool("chat", {"prompt": "hi"}, read_timeout_seconds=0.5)
+        with anyio.fail_after(20):  # the upstream sees the connection close, long before its 60 s answer
+            await instance.client_left.wait()
+        [held] = [r for r in instance.requests if r.get("fault") == "slow"]
+        assert held.get("disconnected") is True
         # The server is still healthy afterwards.
         assert not (await client.call_tool("chat", {"prompt": "again"})).is_error
 

@@ -56,7 +56,15 @@ def test_a_test_run_leaves_the_users_data_config_and_environment_alone(tmp_path:
         "ANTIGRAVITY_ENDPOINTS": "http://203.0.113.9",
     }
     child = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "tests/tools/test_corpus.py", "-k", "all_tools or server-memory"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "tests/tools/test_corpus.py",
+            "-k",
+            "all_tools or server-memory",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -1,10 +1,10 @@
-"""The loopback server helper used by the emulator and the HTTP transports."""
+"""``_serving``: the loopback server helper used by the emulator, the login listener and the HTTP transports."""
 
 from __future__ import annotations
 
 import socket
 
-import httpx2
+import anyio.to_thread
 import pytest
 
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, serve_app
@@ -26,10 +26,15 @@ def test_listening_socket_is_tcp_with_nodelay() -> None:
 
 async def test_url_is_usable_as_soon_as_it_is_yielded() -> None:
     emulator = Emulator(EmulatorConfig())
-    async with serve_app(emulator.app) as url, httpx2.AsyncClient() as http:
-        response = await http.get(f"{url}/_emulator/health")
-    assert response.status_code == 200
-    assert url.startswith("http://127.0.0.1:")
+    async with serve_app(emulator.app) as url:
+        assert url.startswith("http://127.0.0.1:")
+        port = int(url.rsplit(":", 1)[1])
+        # No await between the yield and this connect, so the server task has not run yet: the
+        # connection succeeds only because the socket was already listening (the kernel queues it).
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            answer = await anyio.to_thread.run_sync(raw.recv, 4096)
+    assert answer.startswith(b"HTTP/1.1 200")
 
 
 async def test_runtime_opens_once_and_closes_with_its_last_user() -> None:

@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from mcp_antigravity.config import (
-    DAILY_ENDPOINT,
-    PROD_ENDPOINT,
     ConfigError,
     default_config_path,
     load_settings,
@@ -18,10 +16,11 @@ from mcp_antigravity.config import (
 
 
 def test_defaults_follow_the_reference() -> None:
+    """The reference's hosts, written out here: comparing with the constants would prove nothing."""
+    daily, prod = "https://daily-cloudcode-pa.googleapis.com", "https://cloudcode-pa.googleapis.com"
     settings = load_settings()
-    assert settings.endpoints == [DAILY_ENDPOINT, PROD_ENDPOINT]
-    assert DAILY_ENDPOINT == "https://daily-cloudcode-pa.googleapis.com"  # not the legacy sandbox host
-    assert settings.effective_discovery_endpoints == [PROD_ENDPOINT, DAILY_ENDPOINT]
+    assert settings.endpoints == [daily, prod]  # daily first, and not the legacy sandbox host
+    assert settings.effective_discovery_endpoints == [prod, daily]
     assert settings.access_token is None and settings.project is None
     assert re.fullmatch(r"antigravity/hub/2\.9\.1 (linux|darwin|windows)/\w+", settings.effective_user_agent)
     assert settings.transcribe_model == "gemini-3-flash"  # not a retired 2.5 model
