@@ -24,8 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,24 @@ def emulator(delay: float | None) -> Iterator[str]:
         process.wait()
 
 
+@contextmanager
+def http_server(url: str, scratch: str) -> Iterator[str]:
+    """``serve --transport streamable-http`` in its own process against ``url``; yields its endpoint."""
+    port = free_port()
+    server = subprocess.Popen(
+        [CLI, "serve", "--transport", "streamable-http", "--port", str(port)],
+        env=env_for(url, scratch),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def settings_for(url: str, scratch: str) -> Settings:
     return load_settings(
         endpoints=[url], access_token=TOKEN, project=PROJECT, data_dir=scratch, default_model=MODEL
@@ -109,14 +127,22 @@ async def wire_request(settings: Settings) -> tuple[str, dict[str, str], bytes]:
         request = GenerateContentRequest(contents=[Content(role="user", parts=[Part(text=PROMPT)])])
         body = await client._envelope(MODEL, request, "agent")
         headers = await client._headers(stream=True)
-    return f"{settings.endpoints[0]}/v1internal:streamGenerateContent?alt=sse", headers, json.dumps(body).encode()
+    return (
+        f"{settings.endpoints[0]}/v1internal:streamGenerateContent?alt=sse",
+        headers,
+        json.dumps(body).encode(),
+    )
 
 
 async def raw_post(url: str, headers: dict[str, str], body: bytes) -> None:
     """The floor: one HTTP/1.1 request on a fresh asyncio connection, read to the end."""
     target = httpx2.URL(url)
     reader, writer = await asyncio.open_connection(target.host, target.port)
-    head = [f"POST {target.raw_path.decode()} HTTP/1.1", f"Host: {target.host}:{target.port}", "Connection: close"]
+    head = [
+        f"POST {target.raw_path.decode()} HTTP/1.1",
+        f"Host: {target.host}:{target.port}",
+        "Connection: close",
+    ]
     head += [f"{k}: {v}" for k, v in headers.items()] + [f"Content-Length: {len(body)}", "", ""]
     writer.write("\r\n".join(head).encode() + body)
     await writer.drain()
@@ -155,8 +181,12 @@ async def concurrency(runs: int, counts: tuple[int, ...] = (200, 1000)) -> None:
         async with Client(build_server(settings)) as client:
             await checked_chat(client)  # warm: identity, project, catalog
             for count in counts:
-                anchor = statistics.median([await together(count, lambda: raw_post(target, headers, body)) for _ in range(runs)])
-                ours = statistics.median([await together(count, lambda: checked_chat(client)) for _ in range(runs)])
+                anchor = statistics.median(
+                    [await together(count, lambda: raw_post(target, headers, body)) for _ in range(runs)]
+                )
+                ours = statistics.median(
+                    [await together(count, lambda: checked_chat(client)) for _ in range(runs)]
+                )
                 goal = 1.5 if count == 200 else 4.0
                 ratio = ours / anchor
                 row(
@@ -165,29 +195,22 @@ async def concurrency(runs: int, counts: tuple[int, ...] = (200, 1000)) -> None:
                     f"raw asyncio {anchor:.2f} s",
                     f"{ratio:.2f}x (goal <= {goal}x) {'met' if ratio <= goal else 'NOT met'}",
                 )
-        port = free_port()
-        server = subprocess.Popen(
-            [CLI, "serve", "--transport", "streamable-http", "--port", str(port)],
-            env=env_for(url, tempfile.mkdtemp(prefix="mcp-antigravity-bench-")),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(port)
-            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+        with http_server(url, tempfile.mkdtemp(prefix="mcp-antigravity-bench-")) as endpoint:
+            async with Client(endpoint) as client:
                 await checked_chat(client)
-                anchor = statistics.median([await together(200, lambda: raw_post(target, headers, body)) for _ in range(runs)])
-                ours = statistics.median([await together(200, lambda: checked_chat(client)) for _ in range(runs)])
-            ratio = ours / anchor
-            row(
-                "200 concurrent chats, 300 ms upstream, HTTP",
-                f"{ours:.2f} s",
-                f"raw asyncio {anchor:.2f} s",
-                f"{ratio:.2f}x (goal <= 2.5x) {'met' if ratio <= 2.5 else 'NOT met'}",
-            )
-        finally:
-            server.terminate()
-            server.wait()
+                anchor = statistics.median(
+                    [await together(200, lambda: raw_post(target, headers, body)) for _ in range(runs)]
+                )
+                ours = statistics.median(
+                    [await together(200, lambda: checked_chat(client)) for _ in range(runs)]
+                )
+        ratio = ours / anchor
+        row(
+            "200 concurrent chats, 300 ms upstream, HTTP",
+            f"{ours:.2f} s",
+            f"raw asyncio {anchor:.2f} s",
+            f"{ratio:.2f}x (goal <= 2.5x) {'met' if ratio <= 2.5 else 'NOT met'}",
+        )
 
 
 # ----------------------------------------------------------------------------- added latency
@@ -234,20 +257,9 @@ async def latency(calls: int) -> None:
                 f"httpx2 POST {anchor * 1000:.2f} ms",
                 f"+{added:.2f} ms (goal <= +{goal}) {'met' if added <= goal else 'NOT met'}",
             )
-        port = free_port()
-        server = subprocess.Popen(
-            [CLI, "serve", "--transport", "streamable-http", "--port", str(port)],
-            env=env_for(url, scratch),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(port)
-            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+        with http_server(url, scratch) as endpoint:
+            async with Client(endpoint) as client:
                 ours = await p50(calls, lambda: checked_chat(client))
-        finally:
-            server.terminate()
-            server.wait()
         added = (ours - anchor) * 1000
         row(
             "chat added latency p50, HTTP",
@@ -280,9 +292,14 @@ async def cold_start(runs: int) -> None:
         async with Client(parameters):
             return time.perf_counter() - started
 
-    ours = statistics.median([await start(StdioServerParameters(command=CLI, args=["serve"], env=env)) for _ in range(runs)])
+    ours = statistics.median(
+        [await start(StdioServerParameters(command=CLI, args=["serve"], env=env)) for _ in range(runs)]
+    )
     anchor = statistics.median(
-        [await start(StdioServerParameters(command=sys.executable, args=[str(hello)], env=env)) for _ in range(runs)]
+        [
+            await start(StdioServerParameters(command=sys.executable, args=[str(hello)], env=env))
+            for _ in range(runs)
+        ]
     )
     row(
         "stdio cold start to initialize",
@@ -322,10 +339,20 @@ def png_of(size: int) -> bytes:
         rows += b"\0" + raw[y * (width * 3 + 1) + 1 : (y + 1) * (width * 3 + 1)]
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows), 0)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 0))
+        + chunk(b"IEND", b"")
+    )
 
 
 def status_kib(pid: int, field: str) -> int:
@@ -341,8 +368,14 @@ async def memory() -> None:
         image = png_of(14_500_000)  # about the largest whose base64 fits the upstream's 20 MB request
         path = Path(scratch) / "big.png"
         path.write_bytes(image)
-        env = env_for(url, scratch) | {"ANTIGRAVITY_FILE_ROOTS": scratch, "ANTIGRAVITY_MEDIA_MAX_BYTES": str(40_000_000)}
-        forms = [("by path", str(path), 3.0), ("as data: URI", "data:image/png;base64," + base64.b64encode(image).decode(), 4.0)]
+        env = env_for(url, scratch) | {
+            "ANTIGRAVITY_FILE_ROOTS": scratch,
+            "ANTIGRAVITY_MEDIA_MAX_BYTES": str(40_000_000),
+        }
+        forms = [
+            ("by path", str(path), 3.0),
+            ("as data: URI", "data:image/png;base64," + base64.b64encode(image).decode(), 4.0),
+        ]
         for name, source, goal in forms:
             parameters = StdioServerParameters(command=CLI, args=["serve"], env=env)
             async with Client(parameters) as client:
@@ -405,9 +438,7 @@ def cleaning(runs: int) -> None:
     except ImportError:
         row("schema cleaning, real tool schemas", f"{ours / 1000:.0f}k/s", "pydantic-ai not installed", "-")
         return
-    anchor = statistics.median(
-        rate(lambda s: GoogleJsonSchemaTransformer(s).walk()) for _ in range(runs)
-    )
+    anchor = statistics.median(rate(lambda s: GoogleJsonSchemaTransformer(s).walk()) for _ in range(runs))
     row(
         "schema cleaning, real tool schemas",
         f"{ours / 1000:.0f}k/s",
@@ -417,7 +448,9 @@ def cleaning(runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--only", nargs="*", choices=["concurrency", "latency", "cold", "memory", "cleaning"])

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import anyio
+import anyio.lowlevel
 from mcp import Client
 
 from mcp_antigravity import build_server, load_settings
@@ -73,7 +74,9 @@ def bench_validator(calls: int) -> None:
 
 async def bench_loopback(calls: int) -> None:
     async with running_emulator(EmulatorConfig(token=TOKEN, project=PROJECT)) as (_, url):
-        scratch = tempfile.mkdtemp(prefix="mcp-antigravity-bench-")  # sessions of the bench stay out of user data
+        scratch = tempfile.mkdtemp(
+            prefix="mcp-antigravity-bench-"
+        )  # sessions of the bench stay out of user data
         settings = load_settings(endpoints=[url], access_token=TOKEN, project=PROJECT, data_dir=scratch)
         request = GenerateContentRequest(contents=[Content(role="user", parts=[Part(text=PROMPT)])])
         async with open_http_client(settings) as http:
@@ -119,7 +122,7 @@ async def bench_loop_stall(rounds: int) -> None:
             async def ticker() -> None:
                 last = time.perf_counter()
                 while not done.is_set():
-                    await anyio.sleep(0)
+                    await anyio.lowlevel.checkpoint()
                     now = time.perf_counter()
                     gaps.append(now - last)
                     last = now

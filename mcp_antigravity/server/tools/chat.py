@@ -128,7 +128,7 @@ async def chat(
     arguments checked against your own schemas; send their results back with function_results.
     Give it response_schema and the answer comes back as validated JSON in data. thinking sets
     how much the model thinks; include_thoughts returns its thought summaries. The answer
-    streams; clients that send a progress token get a notification per chunk.
+    streams; clients that send a progress token get progress as it comes (at most four a second).
     """
     runtime = ctx.request_context.lifespan_context
     reply = await runtime.conversations.take_turn(
