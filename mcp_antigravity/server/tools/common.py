@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from mcp.server.mcpserver import Context
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, ContentBlock, TextContent
 from pydantic import BaseModel
 
 from ...antigravity.client import ChunkCallback
@@ -14,11 +14,11 @@ from ...antigravity.wire import GenerateContentResponse
 from ..runtime import Runtime
 
 
-def tool_result(texts: Sequence[str], structured: BaseModel) -> CallToolResult:
-    """A tool's result: the non-empty ``texts`` as text blocks, and ``structured`` as its structured
-    content (the tool's output schema is that model's)."""
+def tool_result(blocks: Sequence[str | ContentBlock], structured: BaseModel) -> CallToolResult:
+    """A tool's result: ``blocks`` as its content (a string is a text block; empty ones are left
+    out), and ``structured`` as its structured content (the tool's output schema is that model's)."""
     return CallToolResult(
-        content=[TextContent(type="text", text=text) for text in texts if text],
+        content=[TextContent(type="text", text=b) if isinstance(b, str) else b for b in blocks if b],
         structured_content=structured.model_dump(mode="json", exclude_none=True),
     )
 

@@ -7,13 +7,13 @@ import base64
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context
-from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from ...antigravity.responses import Usage
 from ...media.generation import AspectRatio, Pictures, Shape
 from ..runtime import Runtime
-from .common import progress_reporter
+from .common import progress_reporter, tool_result
 from .guard import ToolSpec
 
 
@@ -78,7 +78,7 @@ async def image_generate(
 
 
 def _delivered(made: Pictures) -> CallToolResult:
-    content: list[ContentBlock] = [TextContent(type="text", text=made.text)] if made.text else []
+    content: list[str | ContentBlock] = [made.text]
     described: list[GeneratedImage] = []
     for picture in made.pictures:
         info, path = picture.info, picture.path
@@ -97,7 +97,7 @@ def _delivered(made: Pictures) -> CallToolResult:
                     description=f"{info.width}x{info.height} generated image",
                 )
             )
-            content.append(TextContent(type="text", text=f"Saved {info.width}x{info.height} image to {path}"))
+            content.append(f"Saved {info.width}x{info.height} image to {path}")
         else:
             content.append(
                 ImageContent(
@@ -114,9 +114,7 @@ def _delivered(made: Pictures) -> CallToolResult:
         usage=made.usage,
         saved_to_files=made.saved,
     )
-    return CallToolResult(
-        content=content, structured_content=result.model_dump(mode="json", exclude_none=True)
-    )
+    return tool_result(content, result)
 
 
 TOOL: ToolSpec = ToolSpec(
