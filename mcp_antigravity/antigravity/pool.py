@@ -10,7 +10,9 @@ requests in flight (so an idle one's warm connections are reused first).
 
 from __future__ import annotations
 
+import functools
 import math
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -19,6 +21,13 @@ from typing import Any
 import httpx2
 
 SHARD_SIZE = 32
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The process's one TLS context: building one loads the CA bundle (~50 ms each), so every
+    pool shares this one."""
+    return httpx2.create_ssl_context()
 
 
 class ShardedPool:
@@ -35,8 +44,7 @@ class ShardedPool:
         count = max(1, math.ceil(max_connections / SHARD_SIZE))
         size = math.ceil(max_connections / count)
         limits = httpx2.Limits(max_connections=size, max_keepalive_connections=max(1, size // 2))
-        # One TLS context for all: building one loads the CA bundle, ~50 ms each.
-        client_options.setdefault("verify", httpx2.create_ssl_context())
+        client_options.setdefault("verify", tls_context())
         return cls([httpx2.AsyncClient(limits=limits, **client_options) for _ in range(count)])
 
     @property

@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 import anyio
 import httpx2
 
+from ..antigravity.pool import tls_context
 from .netpolicy import FetchError, FetchPolicy, FetchRefused, InvalidURL, IPAddress, Target, parse_url
 
 __all__ = [
@@ -44,6 +45,7 @@ def open_fetch_client(*, max_connections: int, timeout: float) -> httpx2.AsyncCl
         limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections // 2),
         follow_redirects=False,
         trust_env=False,  # never through a proxy from the environment: the checked address is the one used
+        verify=tls_context(),
     )
 
 
