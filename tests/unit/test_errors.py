@@ -178,3 +178,14 @@ def test_non_json_body_keeps_its_text() -> None:
 def test_factory_never_fails_on_any_json(body: object, status: int | None) -> None:
     error = error_from_body(status, json.dumps(body))
     assert error.status >= 400 and error.message
+
+
+def test_every_error_type_of_the_client_has_its_advice() -> None:
+    """Advice is chosen by type: a new error class without its own entry fails here."""
+    from mcp_antigravity.antigravity import AntigravityError
+    from mcp_antigravity.server.tools.errors import ADVICE
+
+    def tree(root: type[AntigravityError]) -> set[type[AntigravityError]]:
+        return {root}.union(*(tree(sub) for sub in root.__subclasses__()))
+
+    assert tree(AntigravityError) == set(ADVICE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import assert_never
+from collections.abc import Callable
+from typing import Any, assert_never
 
 from ...antigravity import (
     AntigravityConnectionError,
@@ -13,6 +14,7 @@ from ...antigravity import (
     BadRequestError,
     ClientFacts,
     CredentialKind,
+    CredentialsError,
     NotFoundError,
     Notice,
     PermissionDeniedError,
@@ -102,72 +104,98 @@ def _refused_token(credentials: CredentialKind) -> str:
     assert_never(credentials)
 
 
-def _describe(error: AntigravityError, model: str, advice: ClientFacts) -> str:
-    if isinstance(error, UpstreamNotice):
-        return _notice(error.notice, error.model, advice)
-    notice = error.notice if isinstance(error, AntigravityStatusError) else None
-    if notice is not None:
+def _rate_limited(error: RateLimitError, model: str, advice: ClientFacts) -> str:
+    limited = error.model or model
+    if error.quota_exhausted:
+        reset = f" It resets in {format_seconds(error.quota_reset_after)}." if error.quota_reset_after else ""
+        return f"Model {limited} has used up its quota (QUOTA_EXHAUSTED).{reset} Use another model meanwhile."
+    if error.bare:
         return (
-            _notice(notice, error.model or model, advice) if isinstance(error, AntigravityStatusError) else ""
+            f'Model {limited} answered 429 "{error.message}" with no reason, on every host tried. That is '
+            "often not a quota limit but a masked rejection of the request's content or of the client's "
+            "identity: rephrase or shorten the system instruction and the prompt, try another model, raise "
+            f"ANTIGRAVITY_CLIENT_VERSION (now {advice.client_version}), or sign in to the account once in the "
+            "official Antigravity app. If it is a real limit, it passes in a little while."
         )
-    if isinstance(error, RateLimitError):
-        limited = error.model or model
-        if error.quota_exhausted:
-            reset = (
-                f" It resets in {format_seconds(error.quota_reset_after)}." if error.quota_reset_after else ""
-            )
-            return (
-                f"Model {limited} has used up its quota (QUOTA_EXHAUSTED).{reset} "
-                "Use another model meanwhile."
-            )
-        if error.bare:
-            return (
-                f'Model {limited} answered 429 "{error.message}" with no reason, on every host tried. That is '
-                "often not a quota limit but a masked rejection of the request's content or of the client's "
-                "identity: rephrase or shorten the system instruction and the prompt, try another model, raise "
-                f"ANTIGRAVITY_CLIENT_VERSION (now {advice.client_version}), or sign in to the account once in the "
-                "official Antigravity app. If it is a real limit, it passes in a little while."
-            )
-        wait = (
-            f"Retry after {format_seconds(error.retry_after)}."
-            if error.retry_after is not None
-            else ("Retry in a little while.")
-        )
-        reason = f" ({error.reason})" if error.reason else ""
-        return f"Model {limited} is rate limited{reason}: {error.message} {wait}"
-    if isinstance(error, AuthenticationError):
+    wait = (
+        f"Retry after {format_seconds(error.retry_after)}."
+        if error.retry_after is not None
+        else "Retry in a little while."
+    )
+    reason = f" ({error.reason})" if error.reason else ""
+    return f"Model {limited} is rate limited{reason}: {error.message} {wait}"
+
+
+def _refused(error: AuthenticationError, model: str, advice: ClientFacts) -> str:
+    return (
+        f"The upstream rejected the access token ({error.reason or error.status_name}): {error.message} "
+        + _refused_token(advice.credentials)
+    )
+
+
+def _denied(error: PermissionDeniedError, model: str, advice: ClientFacts) -> str:
+    if error.validation_required:
+        url = error.metadata.get("validation_url", "")
+        where = f" at {url}" if url else ""
         return (
-            f"The upstream rejected the access token ({error.reason or error.status_name}): {error.message} "
-            + _refused_token(advice.credentials)
+            "The Google account must be verified in a browser before it can be used again "
+            f"(VALIDATION_REQUIRED){where}. Do this, then retry; retrying before will fail the same way."
         )
-    if isinstance(error, PermissionDeniedError):
-        if error.validation_required:
-            url = error.metadata.get("validation_url", "")
-            where = f" at {url}" if url else ""
-            return (
-                "The Google account must be verified in a browser before it can be used again "
-                f"(VALIDATION_REQUIRED){where}. Do this, then retry; retrying before will fail the same way."
-            )
-        return (
-            f"Permission denied: {error.message} Check ANTIGRAVITY_PROJECT, or unset it to let the server "
-            "discover the account's project."
-        )
-    if isinstance(error, NotFoundError):
-        return _not_found(model, advice)
-    if isinstance(error, BadRequestError):
-        return f"The upstream rejected the request ({error.status_name}): {error.message}"
-    if isinstance(error, ServerError) and error.capacity_exhausted:
+    return (
+        f"Permission denied: {error.message} Check ANTIGRAVITY_PROJECT, or unset it to let the server "
+        "discover the account's project."
+    )
+
+
+def _server_failed(error: ServerError, model: str, advice: ClientFacts) -> str:
+    if error.capacity_exhausted:
         return (
             f"Model {error.model or model} has no capacity right now (503 MODEL_CAPACITY_EXHAUSTED), on every host "
             "tried. Retry in a little while, or use another model."
         )
-    if isinstance(error, AntigravityStatusError):
-        return (
-            f"The upstream failed ({error.status} {error.status_name}: {error.message}) on every endpoint, "
-            "after retries. Try again shortly."
-        )
-    if isinstance(error, AntigravityTimeoutError | ResponseFormatError):
-        return str(error)
-    if isinstance(error, AntigravityConnectionError):
-        return f"{error} Check ANTIGRAVITY_ENDPOINTS and the network, then retry."
+    return _failed(error, model, advice)
+
+
+def _failed(error: AntigravityStatusError, model: str, advice: ClientFacts) -> str:
+    return (
+        f"The upstream failed ({error.status} {error.status_name}: {error.message}) on every endpoint, "
+        "after retries. Try again shortly."
+    )
+
+
+def _as_told(error: AntigravityError, model: str, advice: ClientFacts) -> str:
+    """Errors whose own message already says what happened and what to do."""
     return str(error)
+
+
+def _unreachable(error: AntigravityConnectionError, model: str, advice: ClientFacts) -> str:
+    return f"{error} Check ANTIGRAVITY_ENDPOINTS and the network, then retry."
+
+
+Advice = Callable[[Any, str, ClientFacts], str]
+ADVICE: dict[type[AntigravityError], Advice] = {
+    AntigravityError: _as_told,
+    CredentialsError: _as_told,
+    AntigravityConnectionError: _unreachable,
+    AntigravityTimeoutError: _as_told,
+    ResponseFormatError: _as_told,
+    UpstreamNotice: lambda error, model, advice: _notice(error.notice, error.model, advice),
+    AntigravityStatusError: _failed,
+    BadRequestError: lambda error, model, advice: (
+        f"The upstream rejected the request ({error.status_name}): {error.message}"
+    ),
+    AuthenticationError: _refused,
+    PermissionDeniedError: _denied,
+    NotFoundError: lambda error, model, advice: _not_found(model, advice),
+    RateLimitError: _rate_limited,
+    ServerError: _server_failed,
+}
+"""The advice for each error type of the client's tree, every one named (a test walks the tree
+and fails on a class that is missing here)."""
+
+
+def _describe(error: AntigravityError, model: str, advice: ClientFacts) -> str:
+    if isinstance(error, AntigravityStatusError) and error.notice is not None:
+        return _notice(error.notice, error.model or model, advice)  # a notice, whatever the status
+    kind = next(k for k in type(error).__mro__ if k in ADVICE)
+    return ADVICE[kind](error, model, advice)
