@@ -22,6 +22,7 @@ from typing import Literal
 
 Format = Literal["markdown", "text"]
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+_FIGURE = re.compile(r"<(/?)figure\b", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -78,7 +79,7 @@ def _html(html: str, fmt: Format) -> str:
     import trafilatura
 
     extracted = trafilatura.extract(
-        html,
+        _FIGURE.sub(r"<\1div", html),  # trafilatura drops what a <figure> holds, code blocks included
         output_format="markdown" if fmt == "markdown" else "txt",
         include_links=fmt == "markdown",
         include_formatting=fmt == "markdown",
