@@ -154,6 +154,12 @@ class AntigravityStatusError(AntigravityError):
 class BadRequestError(AntigravityStatusError):
     """400: the request breaks one of the upstream's rules."""
 
+    @property
+    def signature_refused(self) -> bool:
+        """A thought signature sent back was refused (the upstream says so only in its message:
+        "Invalid `signature` in `thinking` block", "Corrupted thought signature.")."""
+        return "signature" in self.message.lower()
+
 
 class AuthenticationError(AntigravityStatusError):
     """401: the access token is missing, invalid or expired."""

@@ -164,7 +164,7 @@ class Conversations:
                 )
                 break
             except BadRequestError as exc:
-                if repair or "signature" not in exc.message.lower():
+                if repair or not exc.signature_refused:
                     raise
         calls, waiting = (
             await anyio.to_thread.run_sync(function_calls, response, prepared.names, specs)

@@ -199,11 +199,6 @@ def build_request(
     )
 
 
-def answer_text(response: GenerateContentResponse) -> str:
-    """The answer's text, thoughts left out."""
-    return response.answer_text
-
-
 def function_calls(
     response: GenerateContentResponse, names: FunctionNames, functions: Sequence[FunctionSpec]
 ) -> tuple[list[FunctionCallResult], dict[str, WaitingCall]]:

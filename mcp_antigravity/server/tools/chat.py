@@ -147,7 +147,7 @@ async def chat(
             function_results=function_results or (),
             response_schema=response_schema,
         ),
-        on_chunk=progress_reporter(ctx, model or runtime.settings.default_model),
+        on_chunk=progress_reporter(ctx, model or "answer"),
     )
     return _result(reply)
 

@@ -107,7 +107,7 @@ def guarded(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         try:
             return await fn(*args, **kwargs)
         except BaseException as exc:
-            error = await tool_error(fn.__name__, exc, _runtime_of(kwargs.values()))
+            error = await tool_error(fn.__name__, exc, _runtime_of([*args, *kwargs.values()]))
             if error is None or error is exc:
                 raise
             raise error from exc
