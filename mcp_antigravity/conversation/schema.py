@@ -99,6 +99,7 @@ _HINTS: dict[str, str] = {
     "minProperties": "at least {} properties",
     "maxProperties": "at most {} properties",
 }
+_HINT_KEYS = frozenset(_HINTS)
 
 
 class SchemaError(ConversationError, ValueError):
@@ -383,9 +384,10 @@ class _Cleaner:
         elif kind == "array" or (kind is None and ("items" in node or "prefixItems" in node)):
             kind = "array"
             self._array(node, path, refs, depth, out, hints)
-        for key, template in _HINTS.items():
-            if key in node and (kind is None or key in _KEYS_BY_TYPE.get(kind, frozenset())):
-                hints.append(template.format(_json(node[key]).strip('"')))
+        if not _HINT_KEYS.isdisjoint(node):  # most nodes have none: skip the walk over every hint
+            for key, template in _HINTS.items():
+                if key in node and (kind is None or key in _KEYS_BY_TYPE.get(kind, frozenset())):
+                    hints.append(template.format(_json(node[key]).strip('"')))
         self._annotations(node, path, hints)
         if kind is not None:
             out = {"type": kind, **out}
