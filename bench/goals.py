@@ -380,7 +380,10 @@ async def memory() -> None:
             parameters = StdioServerParameters(command=CLI, args=["serve"], env=env)
             async with Client(parameters) as client:
                 await client.call_tool("chat", {"prompt": "warm up", "model": MODEL})
+                small = "data:image/png;base64," + base64.b64encode(png_of(10_000)).decode()
+                await client.call_tool("vision", {"prompt": "warm up", "image": small})  # first-call set-up
                 pid = _server_pid(scratch)
+                Path(f"/proc/{pid}/clear_refs").write_text("5")  # the high-water mark starts from here
                 before = status_kib(pid, "VmRSS")
                 result = await client.call_tool("vision", {"prompt": "what is it?", "image": source})
                 if result.is_error:

@@ -146,7 +146,7 @@ class ImageGeneration:
         loaded = await self.loader.load_all(references or [], "image")
         check_request_budget(loaded, prompt)
         request = GenerateContentRequest(
-            contents=[Content(role="user", parts=[*media_parts(loaded), Part(text=prompt)])],
+            contents=[Content(role="user", parts=[*media_parts(loaded)[0], Part(text=prompt)])],
             generation_config=GenerationConfig(
                 response_modalities=["TEXT", "IMAGE"],
                 image_config=ImageConfig(aspect_ratio=shape.aspect_ratio, image_size=shape.image_size),

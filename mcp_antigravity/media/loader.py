@@ -169,7 +169,10 @@ class MediaLoader:
                 f"Reading local files is off for callers over HTTP: {path} was not read. Send the file as base64 or "
                 "a URL, or have the administrator set ANTIGRAVITY_FILE_ROOTS."
             )
-        return await anyio.to_thread.run_sync(self._read_checked, path)
+        # The worker thread keeps a reference to what it returned until its next job: handing the
+        # bytes over in a list that is emptied here lets a large file go once the request is built.
+        box = await anyio.to_thread.run_sync(lambda: [self._read_checked(path)])
+        return box.pop()
 
     def _read_checked(self, path: Path) -> bytes:
         if "\x00" in str(path):

@@ -109,26 +109,25 @@ class Transcription:
         model: str | None = None,
         on_chunk: ChunkCallback | None = None,
     ) -> Transcript:
-        [audio] = await self.loader.load_all([source], "audio")
+        loaded = await self.loader.load_all([source], "audio")
         said = instructions(language, timestamps, speakers, context)
         try:
-            check_request_budget([audio], said)
+            check_request_budget(loaded, said)
         except MediaError as exc:
             raise MediaError(
                 f"{exc} Split the recording into parts, or compress it (for example to 64 kbps MP3 or "
                 "Opus), and transcribe each part."
             ) from None
         structured = timestamps or speakers
+        parts, [note] = media_parts(loaded)
         request = GenerateContentRequest(
-            contents=[Content(role="user", parts=[*media_parts([audio]), Part(text=said)])],
+            contents=[Content(role="user", parts=[*parts, Part(text=said)])],
             generation_config=GenerationConfig(
                 response_mime_type="application/json", response_schema=segment_schema(speakers)
             )
             if structured
             else None,
         )
-        note = audio.note()
-        del audio  # the request holds the base64; the raw bytes need not wait for the answer
         asked = await ask(self.client, model or self.model, request, on_chunk=on_chunk)
         text = asked.response.answer_text
         if not text:

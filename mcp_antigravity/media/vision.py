@@ -56,14 +56,13 @@ class Vision:
             )
         loaded = await self.loader.load_all(sources, "image")
         check_request_budget(loaded, prompt)
+        parts, notes = media_parts(loaded)
         request = GenerateContentRequest(
-            contents=[Content(role="user", parts=[*media_parts(loaded), Part(text=prompt)])],
+            contents=[Content(role="user", parts=[*parts, Part(text=prompt)])],
             generation_config=GenerationConfig(media_resolution=_RESOLUTIONS[resolution])
             if resolution
             else None,
         )
-        notes = [m.note() for m in loaded]
-        del loaded  # the request holds the base64; the raw bytes need not wait for the answer
         asked = await ask(self.client, model or self.model, request, on_chunk=on_chunk)
         response = asked.response
         text = response.answer_text
