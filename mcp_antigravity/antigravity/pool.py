@@ -47,10 +47,6 @@ class ShardedPool:
         client_options.setdefault("verify", tls_context())
         return cls([httpx2.AsyncClient(limits=limits, **client_options) for _ in range(count)])
 
-    @property
-    def shards(self) -> int:
-        return len(self._shards)
-
     @asynccontextmanager
     async def _lease(self) -> AsyncIterator[httpx2.AsyncClient]:
         index = min(range(len(self._shards)), key=self._busy.__getitem__)

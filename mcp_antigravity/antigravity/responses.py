@@ -1,5 +1,5 @@
-"""Reading an answer: the one place that knows where the text, the finish reason, the images
-and the token counts of a ``generateContent`` response are, and when it holds no answer.
+"""Reading an answer: the one place that knows where the text, the finish reason and the token
+counts of a ``generateContent`` response are, and when it holds no answer.
 
 :func:`read` turns a response into an :class:`Answer`, or raises :class:`NoAnswer` with a
 message for the caller when the prompt was blocked, no candidate came back, or the model
@@ -8,7 +8,6 @@ stopped for a reason that leaves nothing usable.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -39,12 +38,6 @@ class Usage(BaseModel):
 
 
 @dataclass(frozen=True)
-class Image:
-    mime_type: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class Answer:
     """The first candidate of a response, read."""
 
@@ -62,13 +55,6 @@ class Answer:
     def cut(self) -> bool:
         """The answer stopped at the output limit."""
         return self.finish_reason == "MAX_TOKENS"
-
-    def images(self) -> list[Image]:
-        return [
-            Image(part.inline_data.mime_type, base64.b64decode(part.inline_data.data))
-            for part in self.content.parts
-            if part.inline_data is not None and part.inline_data.mime_type.startswith("image/")
-        ]
 
 
 def finish_reason(response: GenerateContentResponse) -> str | None:

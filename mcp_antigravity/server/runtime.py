@@ -15,7 +15,6 @@ from types import TracebackType
 
 from .._version import __version__
 from ..antigravity import AntigravityClient, open_http_client
-from ..antigravity.models import Resolved, resolve_live
 from ..config import Settings
 from ..conversation.service import Conversations
 from ..conversation.sessions import Sessions
@@ -127,22 +126,6 @@ class Runtime:
     @property
     def conversations(self) -> Conversations:
         return self.services.conversations
-
-    @property
-    def fetcher(self) -> SafeFetcher:
-        return self.services.fetcher
-
-    @property
-    def robots(self) -> Robots:
-        return self.services.robots
-
-    @property
-    def media(self) -> MediaLoader:
-        return self.services.media
-
-    async def model(self, requested: str) -> Resolved:
-        """The model a call for ``requested`` goes to: the live catalog forwards retired ids."""
-        return await resolve_live(self.client, requested)
 
     async def __aenter__(self) -> Runtime:
         if self._users == 0:
