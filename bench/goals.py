@@ -25,18 +25,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx2
 from mcp import Client, StdioServerParameters
+from mcp.server import MCPServer
 
 from mcp_antigravity import build_server, load_settings
 from mcp_antigravity.antigravity import AntigravityClient, open_http_client
 from mcp_antigravity.antigravity.wire import Content, GenerateContentRequest, Part
 from mcp_antigravity.config import Settings
+from mcp_antigravity.conversation.service import ChatRequest
+from mcp_antigravity.server.runtime import open_services
 
 TOKEN, PROJECT, MODEL = "bench-token-0123456789", "bench-project", "claude-sonnet-4-6"
 PROMPT = " ".join(f"word{i}" for i in range(40))
@@ -269,6 +272,69 @@ async def latency(calls: int) -> None:
         )
 
 
+# ----------------------------------------------------------------------------- layers
+
+TRIVIAL = MCPServer("trivial")
+
+
+@TRIVIAL.tool()
+async def trivial(prompt: str, model: str = MODEL) -> str:
+    """The SDK's own cost of one tool call: no work at all."""
+    return prompt[:5]
+
+
+async def layers(calls: int) -> None:
+    """Where the added latency and the concurrency overhead go: each layer of one chat call
+    timed on its own, interleaved call by call so that the machine's noise falls on all alike.
+
+    raw stream: the anchor of the latency rows (httpx2, the same body, read whole);
+    client.stream: + the upstream client (headers, retry loop, SSE events parsed and merged);
+    take_turn: + the conversation service (model resolution, turn building, commit to SQLite);
+    chat in-memory: + the MCP surface and the SDK client; trivial tool: the SDK alone."""
+    async with AsyncExitStack() as stack:
+        for delay, count in ((None, 1), (0.3, 200)):
+            url = stack.enter_context(emulator(delay))
+            settings = settings_for(url, tempfile.mkdtemp(prefix="mcp-antigravity-bench-"))
+            target, headers, body = await wire_request(settings)
+            http = await stack.enter_async_context(
+                httpx2.AsyncClient(limits=httpx2.Limits(max_connections=None))
+            )
+            services = await open_services(settings, stack, remote=False)
+            request = GenerateContentRequest(contents=[Content(role="user", parts=[Part(text=PROMPT)])])
+            chat = await stack.enter_async_context(Client(build_server(settings)))
+            sdk = await stack.enter_async_context(Client(TRIVIAL))
+
+            async def raw() -> None:
+                async with http.stream("POST", target, headers=headers, content=body) as response:
+                    await response.aread()
+
+            steps: dict[str, Callable[[], Awaitable[object]]] = {
+                "raw asyncio": lambda: raw_post(target, headers, body),
+                "raw httpx2 stream": raw,
+                "client.stream": lambda: services.client.stream(MODEL, request),
+                "take_turn": lambda: services.conversations.take_turn(
+                    ChatRequest(prompt=PROMPT, model=MODEL)
+                ),
+                "chat in-memory": lambda: checked_chat(chat),
+                "SDK trivial tool": lambda: sdk.call_tool("trivial", {"prompt": PROMPT, "model": MODEL}),
+            }
+            for step in steps.values():
+                await step()  # warm: identity, project, catalog, connections
+            if count == 1:
+                samples: dict[str, list[float]] = {name: [] for name in steps}
+                for _ in range(calls):
+                    for name, step in steps.items():
+                        started = time.perf_counter()
+                        await step()
+                        samples[name].append(time.perf_counter() - started)
+                for name, taken in samples.items():
+                    row(f"layer p50, {name}", f"{statistics.median(taken) * 1000:.2f} ms", "", "")
+            else:
+                for name, step in steps.items():
+                    taken = statistics.median([await together(count, step) for _ in range(3)])
+                    row(f"layer, {count} concurrent, 300 ms upstream, {name}", f"{taken:.2f} s", "", "")
+
+
 # ----------------------------------------------------------------------------- cold start
 
 HELLO = """
@@ -456,14 +522,18 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--only", nargs="*", choices=["concurrency", "latency", "cold", "memory", "cleaning"])
+    parser.add_argument(
+        "--only", nargs="*", choices=["concurrency", "latency", "layers", "cold", "memory", "cleaning"]
+    )
     args = parser.parse_args()
-    chosen = set(args.only or ["concurrency", "latency", "cold", "memory", "cleaning"])
+    chosen = set(args.only or ["concurrency", "latency", "layers", "cold", "memory", "cleaning"])
     print(f"{'metric':<48} {'this server':>22} {'anchor, same run':>22}   ratio", flush=True)
     if "concurrency" in chosen:
         anyio.run(concurrency, args.runs)
     if "latency" in chosen:
         anyio.run(latency, args.calls)
+    if "layers" in chosen:
+        anyio.run(layers, args.calls)
     if "cold" in chosen:
         anyio.run(cold_start, args.runs)
     if "memory" in chosen:
