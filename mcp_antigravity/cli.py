@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import accounts_cli
 from ._version import __version__
 
 if TYPE_CHECKING:  # imported when a command runs, so `--version` and `--help` load almost nothing
@@ -79,18 +80,11 @@ def _parser() -> argparse.ArgumentParser:
         help="inject a fault, e.g. rate_limit:after=2,retry_delay=3s (repeatable; see docs/emulator.md)",
     )
 
-    login = commands.add_parser("login", help="log in with Google (OAuth with PKCE) and save a refresh token")
-    login.add_argument(
-        "--port", type=int, default=51121, help="loopback port the browser returns to (0: any free one)"
+    login = commands.add_parser(
+        "login", help="log in with Google (OAuth with PKCE) and store the account (as `accounts add`)"
     )
-    login.add_argument(
-        "--no-browser", action="store_true", help="print the address instead of opening a browser"
-    )
-    login.add_argument(
-        "--paste",
-        action="store_true",
-        help="for machines without a browser: paste the address the browser ended on",
-    )
+    accounts_cli.login_options(login)
+    accounts_cli.add_parser(commands)
 
     models = commands.add_parser(
         "models", help="the models the upstream offers this account, with their quota"
@@ -118,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args([*argv, "serve"])
     import anyio
 
+    from .accounts import AccountsFile
     from .config import ConfigError, load_settings, unknown_environment_names
 
     try:
@@ -134,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args)
     if args.command == "login":
-        return _login(settings, args)
+        return accounts_cli.add(settings, AccountsFile(settings.accounts_path), args)
+    if args.command in ("accounts", "quota"):
+        return accounts_cli.run(settings, args)
     if args.command == "emulator":
         return _emulator(settings, args)
     if args.command == "models":
@@ -274,57 +271,3 @@ async def _models(settings: Settings, as_json: bool) -> int:
     for old, new in view["deprecated"].items():
         print(f"{old:<32} retired: use {new}")
     return 0 if available is not None else 1
-
-
-def _login(settings: Settings, args: argparse.Namespace) -> int:
-    import webbrowser
-
-    import anyio.to_thread
-    import httpx2
-
-    from .login import (
-        CALLBACK_PATH,
-        CallbackListener,
-        LoginError,
-        code_from,
-        exchange,
-        plan,
-        save_credentials,
-    )
-
-    def show(url: str) -> None:
-        print(f"Open this address in a browser and allow access:\n\n{url}\n", file=sys.stderr, flush=True)
-        if not args.no_browser:
-            webbrowser.open(url)
-
-    async def run() -> Path:
-        async with httpx2.AsyncClient(timeout=30.0) as http:
-            if args.paste:
-                login = plan(settings, f"http://localhost:{args.port}{CALLBACK_PATH}")
-                show(login.url)
-                print(
-                    "Then paste the address the browser ended on (it may say it cannot connect):",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                code = code_from(await anyio.to_thread.run_sync(sys.stdin.readline), login.state)
-            else:
-                async with CallbackListener(args.port) as listener:
-                    login = plan(settings, listener.redirect_uri)
-                    listener.expect(login.state)
-                    show(login.url)
-                    code = await listener.code()
-            tokens = await exchange(http, settings, code, login)
-        return save_credentials(settings, str(tokens["refresh_token"]))
-
-    try:
-        path = anyio.run(run)
-    except LoginError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(
-        f"Logged in. The refresh token is saved in {path} (readable only by you); the server uses it together "
-        "with ANTIGRAVITY_OAUTH_CLIENT_ID and ANTIGRAVITY_OAUTH_CLIENT_SECRET.",
-        file=sys.stderr,
-    )
-    return 0

@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     oauth_auth_url: str = Field(
         default="https://accounts.google.com/o/oauth2/v2/auth", description="OAuth consent page, for login."
     )
+    oauth_userinfo_url: str = Field(
+        default="https://www.googleapis.com/oauth2/v1/userinfo?alt=json",
+        description="OAuth user-info endpoint: the email an added account is stored under.",
+    )
+    account_strategy: Literal["quota-first", "sticky", "round-robin"] = Field(
+        default="quota-first",
+        description="How new calls pick among stored accounts (a conversation keeps its account).",
+    )
     project: str | None = Field(default=None, description="Google Cloud project id; skips project discovery.")
     fallback_project: str = Field(
         default=DEFAULT_PROJECT, description="Project used when discovery finds none."
@@ -327,6 +335,11 @@ class Settings(BaseSettings):
     def credentials_path(self) -> Path:
         """Where ``mcp-antigravity login`` keeps the refresh token."""
         return (self.data_dir or Path(platformdirs.user_data_dir(APP_NAME))) / "credentials.json"
+
+    @property
+    def accounts_path(self) -> Path:
+        """The accounts file (``mcp-antigravity accounts``)."""
+        return (self.data_dir or Path(platformdirs.user_data_dir(APP_NAME))) / "accounts.json"
 
     @property
     def sessions_path(self) -> Path:

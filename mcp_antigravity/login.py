@@ -4,8 +4,9 @@
    (``access_type=offline``, ``prompt=consent``) with the S256 challenge.
 2. The browser comes back to a one-shot listener on loopback (``/oauth-callback``). On a
    machine without a browser, ``--paste`` reads the address the browser ended on instead.
-3. The code is exchanged (with the verifier) for a refresh token, which is saved privately
-   (0600) as ``credentials.json`` in the data directory; the server uses it from then on.
+3. The code is exchanged (with the verifier) for a refresh token; the user-info endpoint says
+   whose account it is, and it is stored under that email in the accounts file (0600, see
+   :mod:`.accounts.store`); the server uses it from then on.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import secrets
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -30,7 +29,6 @@ from starlette.routing import Route
 
 from ._serving import bind_socket, serve_app_on
 from .config import Settings
-from .files import write_private
 
 SCOPES = (
     "https://www.googleapis.com/auth/cloud-platform",
@@ -161,10 +159,50 @@ class CallbackListener:
         return self._answer["code"]
 
 
-def save_credentials(settings: Settings, refresh_token: str) -> Path:
-    payload = {"refresh_token": refresh_token, "client_id": settings.oauth_client_id}
-    return write_private(
-        settings.credentials_path.parent,
-        settings.credentials_path.name,
-        (json.dumps(payload, indent=1) + "\n").encode(),
-    )
+async def email_of(http: httpx2.AsyncClient, settings: Settings, access_token: str) -> str:
+    """The email of the account an access token belongs to (the OAuth user-info endpoint)."""
+    try:
+        response = await http.get(
+            settings.oauth_userinfo_url, headers={"Authorization": f"Bearer {access_token}"}
+        )
+    except httpx2.HTTPError as exc:
+        raise LoginError(
+            f"Cannot reach the user-info endpoint {settings.oauth_userinfo_url}: {exc}."
+        ) from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    email = body.get("email") if isinstance(body, dict) else None
+    if response.status_code != 200 or not isinstance(email, str) or "@" not in email:
+        raise LoginError(
+            f"The user-info endpoint did not say whose account this is (HTTP {response.status_code}). Check "
+            "that the login asked for the userinfo.email scope, and ANTIGRAVITY_OAUTH_USERINFO_URL."
+        )
+    return email
+
+
+async def refresh_access_token(http: httpx2.AsyncClient, settings: Settings, refresh_token: str) -> str:
+    """An access token for ``refresh_token`` (to learn the account's email)."""
+    if not (settings.oauth_client_id and settings.oauth_client_secret):
+        raise LoginError("Set ANTIGRAVITY_OAUTH_CLIENT_ID and ANTIGRAVITY_OAUTH_CLIENT_SECRET first.")
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": settings.oauth_client_id,
+        "client_secret": settings.oauth_client_secret.get_secret_value(),
+    }
+    try:
+        response = await http.post(settings.oauth_token_url, data=form)
+    except httpx2.HTTPError as exc:
+        raise LoginError(f"Cannot reach the OAuth token endpoint {settings.oauth_token_url}: {exc}.") from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
+        error = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
+        raise LoginError(
+            f"The token endpoint refused the refresh token ({error or f'HTTP {response.status_code}'})."
+        )
+    return str(body["access_token"])

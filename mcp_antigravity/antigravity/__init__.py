@@ -4,6 +4,8 @@ from .auth import CredentialKind, NoCredentials, RefreshingToken, StaticToken, T
 from .available import AvailableModel, AvailableModels
 from .client import AntigravityClient, open_http_client
 from .errors import (
+    AccountsSpent,
+    AccountStatus,
     AntigravityConnectionError,
     AntigravityError,
     AntigravityStatusError,
@@ -14,6 +16,7 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RefreshTokenDead,
     ResponseFormatError,
     ServerError,
     UpstreamNotice,
@@ -23,6 +26,8 @@ from .facts import ClientFacts
 from .notices import Notice
 
 __all__ = [
+    "AccountStatus",
+    "AccountsSpent",
     "AntigravityClient",
     "AntigravityConnectionError",
     "AntigravityError",
@@ -40,6 +45,7 @@ __all__ = [
     "Notice",
     "PermissionDeniedError",
     "RateLimitError",
+    "RefreshTokenDead",
     "RefreshingToken",
     "ResponseFormatError",
     "ServerError",

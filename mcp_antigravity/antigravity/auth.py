@@ -15,7 +15,7 @@ import anyio
 import httpx2
 from pydantic import SecretStr
 
-from .errors import AntigravityConnectionError, CredentialsError
+from .errors import AntigravityConnectionError, CredentialsError, RefreshTokenDead
 from .pool import HttpClient
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 REFRESH_AHEAD = 60.0
 """Seconds before expiry that a token is renewed."""
 
-CredentialKind = Literal["access_token", "refresh_token", "saved_login", "none"]
+CredentialKind = Literal["access_token", "refresh_token", "accounts", "none"]
 """Where the credentials came from, so that advice about a refused token names the right fix."""
 
 
@@ -72,15 +72,19 @@ class NoCredentials:
 
     kind: CredentialKind = "none"
 
+    def __init__(self, problem: str | None = None) -> None:
+        self._problem = problem
+
     @property
     def account(self) -> str:
         return "none"
 
     async def token(self) -> str:
         raise CredentialsError(
-            "No Antigravity credentials are configured. Set ANTIGRAVITY_ACCESS_TOKEN to an OAuth access token (or "
-            "ANTIGRAVITY_REFRESH_TOKEN with its OAuth client), or run `mcp-antigravity serve --emulator` to try the "
-            "server offline."
+            self._problem
+            or "No Antigravity credentials are configured. Add a Google account with `mcp-antigravity accounts "
+            "add`, or set ANTIGRAVITY_ACCESS_TOKEN to an OAuth access token (or ANTIGRAVITY_REFRESH_TOKEN with "
+            "its OAuth client), or run `mcp-antigravity serve --emulator` to try the server offline."
         )
 
     async def invalidate(self) -> bool:
@@ -103,9 +107,11 @@ class RefreshingToken:
         client_secret: SecretStr,
         token_url: str,
         kind: CredentialKind = "refresh_token",
+        email: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.kind = kind
+        self._email = email
         self._http = http
         self._refresh_token = refresh_token
         self._client_id = client_id
@@ -118,6 +124,8 @@ class RefreshingToken:
 
     @property
     def account(self) -> str:
+        if self._email is not None:
+            return self._email
         digest = hashlib.sha256(self._refresh_token.get_secret_value().encode()).hexdigest()
         return f"refresh-{digest[:12]}"
 
@@ -153,7 +161,12 @@ class RefreshingToken:
         if response.status_code >= 400 or not isinstance(body, dict) or "access_token" not in body:
             error = body.get("error") if isinstance(body, dict) else None
             if error == "invalid_grant":
-                raise CredentialsError(
+                if self._email is not None:
+                    raise RefreshTokenDead(
+                        f"The refresh token of {self._email} was revoked or has expired (invalid_grant). "
+                        f"Log in again with `mcp-antigravity accounts add` for {self._email}."
+                    )
+                raise RefreshTokenDead(
                     "The refresh token was revoked or has expired (invalid_grant). Log in again with "
                     "`mcp-antigravity login`, or set a new token in ANTIGRAVITY_REFRESH_TOKEN."
                 )
@@ -170,7 +183,7 @@ def token_source(settings: Settings, http: HttpClient) -> TokenSource:
     token = settings.access_token
     if token is not None and token.get_secret_value():
         return StaticToken(token)
-    refresh = settings.refresh_token or _saved_refresh_token(settings)
+    refresh = settings.refresh_token
     if refresh is not None and settings.oauth_client_id and settings.oauth_client_secret:
         return RefreshingToken(
             http,
@@ -178,12 +191,11 @@ def token_source(settings: Settings, http: HttpClient) -> TokenSource:
             client_id=settings.oauth_client_id,
             client_secret=settings.oauth_client_secret,
             token_url=settings.oauth_token_url,
-            kind="refresh_token" if settings.refresh_token is not None else "saved_login",
         )
     return NoCredentials()
 
 
-def _saved_refresh_token(settings: Settings) -> SecretStr | None:
+def saved_refresh_token(settings: Settings) -> SecretStr | None:
     """The refresh token ``mcp-antigravity login`` saved for this OAuth client, if any."""
     try:
         saved = json.loads(settings.credentials_path.read_text())

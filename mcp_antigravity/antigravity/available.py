@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 _INTERNAL_PREFIXES = ("chat_", "tab_")
@@ -123,3 +124,19 @@ def read_available_models(payload: object) -> AvailableModels:
             if isinstance(old, str) and isinstance(new, str) and new and new != old:
                 deprecated[old] = new
     return AvailableModels(models, deprecated)
+
+
+def quota_of(models: AvailableModels) -> dict[str, tuple[float, float | None]]:
+    """Remaining fraction and reset time (epoch seconds) per model that reported a quota."""
+    quota: dict[str, tuple[float, float | None]] = {}
+    for model in models.models.values():
+        if model.remaining_fraction is None:
+            continue
+        reset: float | None = None
+        if model.reset_time:
+            try:
+                reset = datetime.fromisoformat(model.reset_time.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                reset = None
+        quota[model.id] = (model.remaining_fraction, reset)
+    return quota

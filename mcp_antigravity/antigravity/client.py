@@ -16,6 +16,7 @@ import random as _random
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
@@ -23,8 +24,9 @@ import httpx2
 import pydantic_core
 
 from ..config import Settings
-from .auth import CredentialKind, TokenSource, token_source
-from .available import AvailableModels, read_available_models
+from .accounts import AccountPool, Lease, pool_for
+from .auth import CredentialKind, TokenSource
+from .available import AvailableModels, quota_of, read_available_models
 from .discovery import ProjectResolver
 from .errors import (
     AntigravityConnectionError,
@@ -43,6 +45,7 @@ from .identity import ClientIdentity
 from .notices import read_notice
 from .pool import HttpClient, ShardedPool
 from .retry import Action, RetryPolicy, decide
+from .rotation import Cool, verdict
 from .stream import merge_chunks, parse_envelope, read_payload
 from .wire import GenerateContentRequest, GenerateContentResponse, RequestEnvelope, new_session_id, to_wire
 
@@ -50,6 +53,20 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ChunkCallback = Callable[[GenerateContentResponse], Awaitable[None]]
+Attempt = Callable[[str, Lease], Awaitable[T]]
+"""One exchange with one base URL, made with one account."""
+
+
+@dataclass
+class Route:
+    """A conversation's account: the one it is on when the call starts (``account``, ``None`` for a
+    new conversation), and, once the call returns, the one that answered. ``request_for`` builds
+    the request for another account when the call must move (without the first account's
+    thought signatures); without it the same request goes to any account."""
+
+    account: str | None = None
+    request_for: Callable[[str], GenerateContentRequest] | None = None
+
 
 TRACE_HEADER = "x-cloudaicompanion-trace-id"
 CATALOG_RETRY = 60.0
@@ -78,16 +95,17 @@ class AntigravityClient:
         http: HttpClient,
         *,
         tokens: TokenSource | None = None,
+        accounts: AccountPool | None = None,
         random: Callable[[], float] = _random.random,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._http = http
-        self._tokens = tokens or token_source(settings, http)
+        self.accounts = accounts or (AccountPool.single(tokens) if tokens else pool_for(settings, http))
         self.identity = ClientIdentity(settings, http, clock)
         self._available: dict[str, tuple[float, AvailableModels | None]] = {}
-        self._available_lock = anyio.Lock()
+        self._available_locks: dict[str, anyio.Lock] = {}
         self._random = random
         self._sleep = sleep
         self._clock = clock
@@ -98,7 +116,7 @@ class AntigravityClient:
             backoff_max=settings.backoff_max,
         )
         self._projects = ProjectResolver(
-            self._post_discovery,
+            self._discover,
             configured=settings.project,
             fallback=settings.fallback_project,
             poll_attempts=settings.onboard_poll_attempts,
@@ -109,45 +127,53 @@ class AntigravityClient:
 
     # ------------------------------------------------------------------ public API
 
-    async def project(self) -> str:
-        """The project id calls run under (configured, discovered, or the fallback)."""
-        return await self._projects.project_for(self._tokens.account)
+    async def project(self, account: str | None = None) -> str:
+        """The project id calls with ``account`` (default: the pool's first) run under (configured,
+        stored with the account, discovered, or the fallback)."""
+        return await self._project_of(self._lease_of(account))
 
     @property
     def credential_kind(self) -> CredentialKind:
         """Which setting the credentials come from (for advice when the upstream refuses them)."""
-        return self._tokens.kind
+        return self.accounts.kind
 
-    async def available_models(self, *, refresh: bool = False) -> AvailableModels | None:
-        """``fetchAvailableModels`` for this account: fetched on first need, kept for
-        ``ANTIGRAVITY_MODEL_CATALOG_TTL`` seconds, again after a 404 or a retirement notice.
-        ``None`` when the upstream does not answer it within :data:`CATALOG_DEADLINE` (callers
-        fall back on the built-in table; it is tried again after :data:`CATALOG_RETRY`)."""
-        account = self._tokens.account
-        async with self._available_lock:
-            cached = self._available.get(account)
+    async def available_models(
+        self, *, refresh: bool = False, account: str | None = None
+    ) -> AvailableModels | None:
+        """``fetchAvailableModels`` for ``account`` (default: the pool's first): fetched on first
+        need, kept for ``ANTIGRAVITY_MODEL_CATALOG_TTL`` seconds, again after a 404 or a retirement
+        notice. ``None`` when the upstream does not answer it within :data:`CATALOG_DEADLINE`
+        (callers fall back on the built-in table; it is tried again after :data:`CATALOG_RETRY`).
+        The quota it reports is recorded with the account."""
+        lease = self._lease_of(account)
+        lock = self._available_locks.setdefault(lease.email, anyio.Lock())
+        async with lock:
+            cached = self._available.get(lease.email)
             if cached is not None and not refresh and self._clock() < cached[0]:
                 return cached[1]
             models: AvailableModels | None = None
             with anyio.move_on_after(CATALOG_DEADLINE):
                 try:
                     payload = await self._post_discovery(
-                        "fetchAvailableModels", {"project": await self.project()}
+                        "fetchAvailableModels", {"project": await self._project_of(lease)}, lease
                     )
                     models = read_available_models(payload)
                 except AntigravityError as exc:
                     log.warning(
-                        "cannot read the model catalog (fetchAvailableModels: %s); using the built-in one",
+                        "cannot read the model catalog of %s (fetchAvailableModels: %s); using the built-in one",
+                        lease.email,
                         exc,
                     )
             keep = self._settings.model_catalog_ttl if models is not None else CATALOG_RETRY
-            self._available[account] = (self._clock() + keep, models)
-            return models
+            self._available[lease.email] = (self._clock() + keep, models)
+        if models is not None:
+            await self.accounts.saw_quota(lease.email, quota_of(models))
+        return models
 
     async def facts(self) -> ClientFacts:
         """What advice about a failed call depends on: the credentials, the version sent, and the
         catalog as last read (never read anew here: a failed call is answered at once)."""
-        cached = self._available.get(self._tokens.account)
+        cached = self._available.get(self.accounts.first().email)
         return ClientFacts(
             credentials=self.credential_kind,
             client_version=await self.identity.version(),
@@ -160,19 +186,26 @@ class AntigravityClient:
         self._available = {account: (0.0, models) for account, (_, models) in self._available.items()}
 
     async def generate(
-        self, model: str, request: GenerateContentRequest, *, request_type: str = "agent"
+        self,
+        model: str,
+        request: GenerateContentRequest,
+        *,
+        request_type: str = "agent",
+        route: Route | None = None,
     ) -> tuple[GenerateContentResponse, str | None]:
         """One unary ``generateContent`` call; returns the response and the trace id.
 
         Raises :class:`UpstreamNotice` when the answer is an upstream notice (a retired model, a
         client too old) rather than the model's answer."""
-        body = await self._envelope(model, request, request_type)
+        bodies = self._bodies(model, request, request_type, route)
         return await self._answer(
             model,
             self._run(
                 f"generateContent for {model}",
                 self._settings.endpoints,
-                lambda base: self._post_unary(base, body),
+                lambda base, lease: self._post_unary(base, lease, bodies),
+                model=model,
+                route=route,
             ),
         )
 
@@ -183,13 +216,15 @@ class AntigravityClient:
         *,
         on_chunk: ChunkCallback | None = None,
         request_type: str = "agent",
+        route: Route | None = None,
     ) -> tuple[GenerateContentResponse, str | None]:
         """A streamed call; ``on_chunk`` sees each chunk as it arrives, and the merged response is returned.
 
-        Fallback and retries apply until the first chunk has been handed to ``on_chunk``;
-        after that a failure is raised as it is, since the caller has already seen output.
+        Fallback, retries and moves to another account apply until the first chunk has been handed
+        to ``on_chunk``; after that a failure is raised as it is, since the caller has already seen
+        output.
         """
-        body = await self._envelope(model, request, request_type)
+        bodies = self._bodies(model, request, request_type, route)
         delivered = False
 
         async def deliver(chunk: GenerateContentResponse) -> None:
@@ -203,10 +238,32 @@ class AntigravityClient:
             self._run(
                 f"streamGenerateContent for {model}",
                 self._settings.endpoints,
-                lambda base: self._post_stream(base, body, deliver),
+                lambda base, lease: self._post_stream(base, lease, bodies, deliver),
                 retryable=lambda: not delivered,
+                model=model,
+                route=route,
             ),
         )
+
+    def _bodies(
+        self, model: str, request: GenerateContentRequest, request_type: str, route: Route | None
+    ) -> Callable[[Lease], Awaitable[dict[str, Any]]]:
+        """The envelope for an account, made when the call first needs it for that account (the
+        project is the account's; a moved conversation gets its request rebuilt). Only the last
+        one is kept: a body may carry 20 MB of media."""
+        made: dict[str, dict[str, Any]] = {}
+
+        async def body_for(lease: Lease) -> dict[str, Any]:
+            if lease.email not in made:
+                moved = route is not None and route.account not in (None, lease.email)
+                asked = route.request_for(lease.email) if moved and route and route.request_for else request
+                made.clear()
+                made[lease.email] = await self._envelope(
+                    model, asked, request_type, await self._project_of(lease)
+                )
+            return made[lease.email]
+
+        return body_for
 
     async def _answer(
         self, model: str, call: Awaitable[tuple[GenerateContentResponse, str | None]]
@@ -234,13 +291,20 @@ class AntigravityClient:
         self,
         what: str,
         endpoints: Sequence[str],
-        attempt: Callable[[str], Awaitable[T]],
+        attempt: Attempt[T],
         *,
         retryable: Callable[[], bool] = lambda: True,
+        model: str | None = None,
+        route: Route | None = None,
+        lease: Lease | None = None,
     ) -> T:
+        """The retry loop under the call's deadline. A ``lease`` pins the call to one account
+        (discovery); otherwise the pool lends one for ``model`` and failures may move the call."""
         deadline = self._settings.request_deadline
         with anyio.move_on_after(deadline):
-            return await self._attempts(what, endpoints, attempt, retryable, self._clock() + deadline)
+            return await self._attempts(
+                what, endpoints, attempt, retryable, self._clock() + deadline, model, route, lease
+            )
         raise AntigravityTimeoutError(
             f"{what} did not finish within {deadline:g} s (ANTIGRAVITY_REQUEST_DEADLINE). "
             "The upstream is slow or unreachable; try again later or raise the deadline.",
@@ -251,22 +315,46 @@ class AntigravityClient:
         self,
         what: str,
         endpoints: Sequence[str],
-        attempt: Callable[[str], Awaitable[T]],
+        attempt: Attempt[T],
         retryable: Callable[[], bool],
         deadline_at: float,
+        model: str | None,
+        route: Route | None,
+        pinned: Lease | None,
     ) -> T:
+        tried: set[str] = set()
+        lease = pinned or self._first_lease(model, route)
         index = retries = 0
         renewed = moved_for_rate_limit = False
         while True:
             try:
-                return await attempt(endpoints[index])
+                result = await attempt(endpoints[index], lease)
             except AntigravityError as error:
                 if not retryable():
                     raise
-                if isinstance(error, AuthenticationError) and not renewed and await self._tokens.invalidate():
+                if isinstance(error, AuthenticationError) and not renewed and await lease.tokens.invalidate():
                     renewed = True  # a refused token is renewed once, then the call is tried again
-                    log.info("%s: the upstream refused the access token; renewing it", what)
+                    log.info(
+                        "%s: the upstream refused the access token of %s; renewing it", what, lease.email
+                    )
                     continue
+                said = verdict(error, now=self.accounts.now()) if pinned is None else None
+                if said is not None:
+                    tried.add(lease.email)
+                    following = self.accounts.lease(model, exclude=tried)
+                    if following is not None or not (isinstance(said, Cool) and said.soft):
+                        await self.accounts.failed(lease.email, model, said)
+                    if following is not None:
+                        log.info(
+                            "%s: %s on %s; moving to %s", what, said.reason, lease.email, following.email
+                        )
+                        lease, index, retries = following, 0, 0
+                        renewed = moved_for_rate_limit = False
+                        continue
+                    if len(self.accounts.emails) > 1 and model is not None:
+                        raise self.accounts.spent(model) from error
+                    if not (isinstance(said, Cool) and said.soft):
+                        raise
                 decision = decide(
                     error,
                     endpoint_index=index,
@@ -286,14 +374,41 @@ class AntigravityClient:
                     retries += 1
                     await self._sleep(decision.delay)
                 index = decision.endpoint_index
+            else:
+                self.accounts.served(lease.email)
+                if route is not None:
+                    route.account = lease.email
+                return result
+
+    def _first_lease(self, model: str | None, route: Route | None) -> Lease:
+        """The account a call starts on; a call no account can serve fails here, before any request."""
+        lease = self.accounts.lease(model, prefer=route.account if route else None)
+        if lease is None:
+            if model is None:
+                return self.accounts.first()
+            raise self.accounts.spent(model)
+        return lease
+
+    def _lease_of(self, account: str | None) -> Lease:
+        if account is None:
+            return self.accounts.first()
+        return Lease(account, self.accounts.tokens(account), None)
+
+    async def _project_of(self, lease: Lease) -> str:
+        if self._settings.project or lease.project is None:
+            project = await self._projects.project_for(lease.email)
+            if not self._settings.project:
+                await self.accounts.saw_project(lease.email, project, self._projects.tiers.get(lease.email))
+            return project
+        return lease.project
 
     # ------------------------------------------------------------------ one exchange
 
-    async def _headers(self, *, stream: bool) -> dict[str, str]:
+    async def _headers(self, lease: Lease, *, stream: bool) -> dict[str, str]:
         """Only these: the peers dropped ``Client-Metadata`` and ``X-Goog-Api-Client`` (a fingerprint
         that contradicts the Antigravity identity)."""
         headers = {
-            "Authorization": f"Bearer {await self._tokens.token()}",
+            "Authorization": f"Bearer {await lease.tokens.token()}",
             "Content-Type": "application/json",
             "User-Agent": await self.identity.user_agent(),
         }
@@ -302,13 +417,13 @@ class AntigravityClient:
         return headers
 
     async def _envelope(
-        self, model: str, request: GenerateContentRequest, request_type: str
+        self, model: str, request: GenerateContentRequest, request_type: str, project: str
     ) -> dict[str, Any]:
         if request_type == "agent" and request.session_id is None:
             # every agent request carries one; a call that is no conversation gets its own
             request = request.model_copy(update={"session_id": new_session_id()})
         envelope = RequestEnvelope(
-            project=await self.project(),
+            project=project,
             model=model,
             request=request,
             user_agent="antigravity",
@@ -317,8 +432,10 @@ class AntigravityClient:
         )
         return to_wire(envelope)
 
-    async def _post_json(self, base: str, method: str, body: dict[str, Any]) -> tuple[Any, str | None]:
-        headers = await self._headers(stream=False)
+    async def _post_json(
+        self, base: str, lease: Lease, method: str, body: dict[str, Any]
+    ) -> tuple[Any, str | None]:
+        headers = await self._headers(lease, stream=False)
         try:
             response = await self._http.post(
                 f"{base}/v1internal:{method}", content=_json(body), headers=headers
@@ -333,26 +450,34 @@ class AntigravityClient:
         except ValueError as exc:
             raise ResponseFormatError(f"{base} answered {method} with a body that is not JSON") from exc
 
-    async def _post_discovery(self, method: str, body: dict[str, Any]) -> Any:
+    async def _post_discovery(self, method: str, body: dict[str, Any], lease: Lease) -> Any:
         payload, _ = await self._run(
-            method,
+            f"{method} for {lease.email}",
             self._settings.effective_discovery_endpoints,
-            lambda base: self._post_json(base, method, body),
+            lambda base, lease: self._post_json(base, lease, method, body),
+            lease=lease,
         )
         return payload
 
+    async def _discover(self, account: str, method: str, body: dict[str, Any]) -> Any:
+        return await self._post_discovery(method, body, self._lease_of(account))
+
     async def _post_unary(
-        self, base: str, body: dict[str, Any]
+        self, base: str, lease: Lease, bodies: Callable[[Lease], Awaitable[dict[str, Any]]]
     ) -> tuple[GenerateContentResponse, str | None]:
-        payload, trace = await self._post_json(base, "generateContent", body)
+        payload, trace = await self._post_json(base, lease, "generateContent", await bodies(lease))
         envelope = parse_envelope(payload)
         return envelope.response, envelope.trace_id or trace
 
     async def _post_stream(
-        self, base: str, body: dict[str, Any], deliver: ChunkCallback
+        self,
+        base: str,
+        lease: Lease,
+        bodies: Callable[[Lease], Awaitable[dict[str, Any]]],
+        deliver: ChunkCallback,
     ) -> tuple[GenerateContentResponse, str | None]:
-        headers = await self._headers(stream=True)
-        encoded = _json(body)
+        headers = await self._headers(lease, stream=True)
+        encoded = _json(await bodies(lease))
         content: bytes | AsyncIterator[bytes] = encoded
         if len(encoded) > _PIECE:  # large media: sent piece by piece, never copied whole into a send buffer
             content, headers = _pieces(encoded), {**headers, "Content-Length": str(len(encoded))}

@@ -25,7 +25,8 @@ from .wire import ClientMetadata, LoadCodeAssistResponse, Operation, to_wire
 
 log = logging.getLogger(__name__)
 
-PostJson = Callable[[str, dict[str, Any]], Awaitable[Any]]
+PostJson = Callable[[str, str, dict[str, Any]], Awaitable[Any]]
+"""``post(account, method, body)``: one discovery call made with ``account``'s token."""
 IDE_TYPE = "ANTIGRAVITY"
 IDE_NAME = "antigravity"
 
@@ -50,27 +51,34 @@ class ProjectResolver:
         self._poll_interval = poll_interval
         self._sleep = sleep
         self._cache: dict[str, str] = {}
-        self._lock = anyio.Lock()
+        self.tiers: dict[str, str] = {}
+        """The tier discovery found, per account."""
+        self._locks: dict[str, anyio.Lock] = {}
 
     async def project_for(self, account: str) -> str:
         if self._configured:
             return self._configured
-        async with self._lock:
+        lock = self._locks.setdefault(account, anyio.Lock())
+        async with lock:
             if account not in self._cache:
-                self._cache[account] = await self._discover()
+                self._cache[account] = await self._discover(account)
             return self._cache[account]
 
-    async def _discover(self) -> str:
+    async def _discover(self, account: str) -> str:
         try:
             loaded = LoadCodeAssistResponse.model_validate(
-                await self._post("loadCodeAssist", {"metadata": to_wire(ClientMetadata(ide_type=IDE_TYPE))})
+                await self._post(
+                    account, "loadCodeAssist", {"metadata": to_wire(ClientMetadata(ide_type=IDE_TYPE))}
+                )
             )
+            if loaded.current_tier is not None:
+                self.tiers[account] = loaded.current_tier.id
             if loaded.project_id:
                 return loaded.project_id
             metadata = to_wire(
                 ClientMetadata(ide_type=IDE_TYPE, ide_version=await self._version(), ide_name=IDE_NAME)
             )
-            onboarded = await self._onboard(loaded.tier_id, metadata)
+            onboarded = await self._onboard(account, loaded.tier_id, metadata)
             if onboarded:
                 return onboarded
         except (AuthenticationError, PermissionDeniedError):
@@ -87,10 +95,10 @@ class ProjectResolver:
         )
         return self._fallback
 
-    async def _onboard(self, tier_id: str, metadata: dict[str, Any]) -> str | None:
+    async def _onboard(self, account: str, tier_id: str, metadata: dict[str, Any]) -> str | None:
         for attempt in range(self._poll_attempts):
             operation = Operation.model_validate(
-                await self._post("onboardUser", {"tierId": tier_id, "metadata": metadata})
+                await self._post(account, "onboardUser", {"tierId": tier_id, "metadata": metadata})
             )
             if operation.done:
                 return operation.project_id

@@ -4,6 +4,8 @@
 
     AntigravityError
     ├── CredentialsError            no usable credentials configured
+    │   └── RefreshTokenDead        the refresh token is revoked or expired (invalid_grant)
+    ├── AccountsSpent               no account of the pool can serve the model now
     ├── AntigravityConnectionError  network failures, streams cut short
     ├── AntigravityTimeoutError     the call's overall deadline passed
     ├── ResponseFormatError         the upstream answered something unreadable
@@ -23,7 +25,9 @@ client calls it for error responses and for errors that arrive inside an SSE str
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .durations import parse_duration
@@ -75,6 +79,52 @@ class AntigravityError(Exception):
 
 class CredentialsError(AntigravityError):
     """No credentials are configured, or they cannot be used."""
+
+
+class RefreshTokenDead(CredentialsError):
+    """The OAuth server answered ``invalid_grant``: the refresh token is revoked or expired, for good."""
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """Why one account cannot serve a model, and from when it can (``None``: when the user acts)."""
+
+    email: str
+    why: str
+    available_at: float | None
+
+
+class AccountsSpent(AntigravityError):
+    """No account can serve the model now (see :mod:`..accounts.selection`)."""
+
+    def __init__(self, model: str, accounts: list[AccountStatus], models_left: list[str]) -> None:
+        self.model = self.model_asked = model
+        self.accounts = accounts
+        self.models_left = models_left
+        times = [a.available_at for a in accounts if a.available_at is not None]
+        self.earliest = min(times) if times else None
+        parts = "; ".join(f"{a.email}: {a.why}" + _when(a.available_at) for a in accounts)
+        super().__init__(f"No account can serve {model} now ({parts}).")
+
+
+def _when(moment: float | None) -> str:
+    if moment is None:
+        return ""
+    left = max(0.0, moment - time.time())
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(moment))
+    return f", available again at {stamp} (in {format_wait(left)})"
+
+
+def format_wait(seconds: float) -> str:
+    """``3h12m``, ``4m05s``, ``12s``: a wait as people read it."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
 
 
 class AntigravityConnectionError(AntigravityError):

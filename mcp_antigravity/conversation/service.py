@@ -22,7 +22,7 @@ from typing import Any
 import anyio.to_thread
 
 from ..antigravity import AntigravityClient, BadRequestError
-from ..antigravity.client import ChunkCallback
+from ..antigravity.client import ChunkCallback, Route
 from ..antigravity.models import ModelInfo, resolve_live
 from ..antigravity.responses import Answer, read
 from ..antigravity.wire import (
@@ -157,10 +157,12 @@ class Conversations:
                 session_id=session.upstream_id,
             )
 
+        # the conversation stays on its account; moved to another, it goes without this one's signatures
+        route = Route(session.account, request_for=lambda account: request_for(True))
         for repair in (False, True):  # a refused signature is retried once with the history repaired
             try:
                 response, trace_id = await self._client.stream(
-                    model_id, request_for(repair), on_chunk=on_chunk
+                    model_id, request_for(repair), on_chunk=on_chunk, route=route
                 )
                 break
             except BadRequestError as exc:
@@ -179,7 +181,7 @@ class Conversations:
         session.system = system
         session.functions = specs
         session.waiting = waiting
-        await self.sessions.commit(session, prepared.turn, answer.content, model_id)
+        await self.sessions.commit(session, prepared.turn, answer.content, model_id, route.account)
         return ChatReply(
             session_id=session.id,
             model=model_id,

@@ -66,8 +66,11 @@ class Sessions:
             turns, session.signatures, model, now=self._clock(), ttl=self.limits.signature_ttl, repair=repair
         )
 
-    async def commit(self, session: Session, user: Content, answer: Content, model: str) -> None:
-        """Store one exchange: the user's turn and the model's, with the model's signatures."""
+    async def commit(
+        self, session: Session, user: Content, answer: Content, model: str, account: str | None = None
+    ) -> None:
+        """Store one exchange: the user's turn and the model's, with the model's signatures, made by
+        ``account`` (the conversation is on it from now on)."""
         now = self._clock()
         user_parts, _ = split(user, session.next_seq, model, now)
         model_parts, signatures = split(answer, session.next_seq + 1, model, now)
@@ -76,6 +79,7 @@ class Sessions:
             Turn(session.next_seq + 1, "model", model, model_parts),
         ]
         session.model = model
+        session.account = account or session.account
         answers_calls = any(part.function_response is not None for part in user.parts)
         await self.store.commit(session, turns, signatures, now, answers_calls=answers_calls)
 

@@ -100,6 +100,8 @@ class SqliteDatabase:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
         if "upstream_id" not in columns:  # a store from before upstream session ids
             self._db.execute("ALTER TABLE sessions ADD COLUMN upstream_id TEXT")
+        if "account" not in columns:  # a store from before accounts
+            self._db.execute("ALTER TABLE sessions ADD COLUMN account TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -121,7 +123,8 @@ class SqliteDatabase:
     def load(self, session_id: str) -> Session | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, created, updated, model, system, functions, waiting, next_seq, upstream_id FROM sessions "
+                "SELECT id, created, updated, model, system, functions, waiting, next_seq, upstream_id, account "
+                "FROM sessions "
                 "WHERE id = ?",
                 (session_id,),
             ).fetchone()
@@ -153,6 +156,7 @@ class SqliteDatabase:
             turns,
             signatures,
             row[8] or new_session_id(),
+            row[9],
         )
 
     def session_for_call(self, call_id: str) -> str | None:
@@ -189,7 +193,9 @@ class SqliteDatabase:
         than loaded when another process committed meanwhile; see the module documentation).
         """
         with self._transaction() as db:
-            row = db.execute("SELECT next_seq, waiting FROM sessions WHERE id = ?", (session.id,)).fetchone()
+            row = db.execute(
+                "SELECT next_seq, waiting, account FROM sessions WHERE id = ?", (session.id,)
+            ).fetchone()
             shift = 0
             if row is not None and row[0] != session.next_seq:
                 stored_waiting = json.loads(row[1])
@@ -205,6 +211,9 @@ class SqliteDatabase:
                 "INSERT OR IGNORE INTO sessions (id, created, updated) VALUES (?, ?, ?)",
                 (session.id, session.created, now),
             )
+            if row is not None and row[2] is not None and row[2] != session.account:
+                # the conversation moved: the other account's signatures are no use to this one
+                db.execute("DELETE FROM signatures WHERE session_id = ?", (session.id,))
             db.executemany(
                 "INSERT INTO turns (session_id, seq, role, model, parts) VALUES (?, ?, ?, ?, ?)",
                 [(session.id, t.seq + shift, t.role, t.model, json.dumps(t.parts)) for t in turns],
@@ -235,7 +244,7 @@ class SqliteDatabase:
     ) -> None:
         db.execute(
             "UPDATE sessions SET updated = ?, model = ?, system = ?, functions = ?, waiting = ?, next_seq = ?, "
-            "upstream_id = ? WHERE id = ?",
+            "upstream_id = ?, account = ? WHERE id = ?",
             (
                 now,
                 session.model,
@@ -244,6 +253,7 @@ class SqliteDatabase:
                 json.dumps({call_id: asdict(call) for call_id, call in session.waiting.items()}),
                 session.next_seq if next_seq is None else next_seq,
                 session.upstream_id,
+                session.account,
                 session.id,
             ),
         )

@@ -50,6 +50,10 @@ class Session:
     signatures: list[Signature] = field(default_factory=list)
     upstream_id: str = field(default_factory=new_session_id)
     """The ``sessionId`` the upstream sees for this conversation: random, stable, unrelated to ``id``."""
+    account: str | None = None
+    """The account the conversation is on (``None`` before its first turn, or from before accounts).
+    Every stored signature of the session was made by this account: a commit by another one
+    drops the older signatures."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import itertools
 import json
 import re
@@ -20,6 +19,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..config import DEFAULT_PROJECT
+from .accounts import AccountBook, EmulatedAccount, timestamp
 from .behaviour import Reply, notice_reply, reply_to, stream_bodies, trace_id, unary_body
 from .catalog import HUB_FLOOR, INTERNAL_IDS, MODELS, RETIRED, EmulatedModel, retirement_notice
 from .faults import Fault, FaultPlan, FaultSpecError, fault_from_mapping, parse_fault
@@ -86,6 +86,10 @@ class EmulatorConfig:
     """Seconds an access token from /token stays valid."""
     """Key of the HMAC in thought signatures; keep it to keep old signatures valid."""
     faults: list[Fault] = field(default_factory=list)
+    email: str = "user@example.com"
+    """The email of the account ``token`` / ``refresh_token`` / ``project`` belong to."""
+    accounts: list[EmulatedAccount] = field(default_factory=list)
+    """More accounts, each with its own tokens, project, quota and state (see :mod:`.accounts`)."""
     log_size: int = 1000
     log_bytes: int = 64 * 1024 * 1024
     """Request bodies the log keeps, in bytes: beyond it the oldest bodies are dropped (the newest
@@ -94,6 +98,13 @@ class EmulatorConfig:
     @property
     def accepted_projects(self) -> frozenset[str]:
         return frozenset({self.project, DEFAULT_PROJECT})
+
+    @property
+    def all_accounts(self) -> list[EmulatedAccount]:
+        """The account of ``token`` first (as listed in ``accounts`` when it is), then the others."""
+        listed = next((a for a in self.accounts if a.email == self.email), None)
+        first = listed or EmulatedAccount(self.email, self.token, self.refresh_token, self.project)
+        return [first, *(a for a in self.accounts if a.email != self.email)]
 
 
 class InjectedCut(Exception):
@@ -152,8 +163,19 @@ class Emulator:
         self._onboard_calls = 0
         self._ids = itertools.count(1)
         self.signer = Signer(self.config.signing_key)
-        self.oauth = OAuthServer(self.config.refresh_token, self.config.token_lifetime, self.requests.append)
-        self._methods: dict[str, Callable[[Request, dict[str, Any]], Awaitable[Response]]] = {
+        # signatures are bound to the account that received them (whether they travel between accounts
+        # is not known, so the emulator takes the strict side); the first account keeps the plain key
+        self._signers = {
+            a.email: self.signer
+            if a.email == self.config.email
+            else Signer(f"{self.config.signing_key}/{a.email}")
+            for a in self.config.all_accounts
+        }
+        self.book = AccountBook(self.config.all_accounts)
+        self.oauth = OAuthServer(self.book, self.config.token_lifetime, self.requests.append)
+        self._methods: dict[
+            str, Callable[[Request, dict[str, Any], EmulatedAccount], Awaitable[Response]]
+        ] = {
             "generateContent": self._generate,
             "streamGenerateContent": self._stream,
             "loadCodeAssist": self._load_code_assist,
@@ -168,6 +190,7 @@ class Emulator:
                 Route("/manifest/{name}", self._manifest, methods=["GET"]),
                 Route("/token", self.oauth.token, methods=["POST"]),
                 Route("/o/oauth2/v2/auth", self.oauth.authorize, methods=["GET"]),
+                Route("/oauth2/v1/userinfo", self.oauth.userinfo, methods=["GET"]),
                 Route("/_emulator/health", self._health, methods=["GET"]),
                 Route("/_emulator/requests", self._requests, methods=["GET", "DELETE"]),
                 Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
@@ -194,32 +217,34 @@ class Emulator:
             handler = self._methods.get(method)
             if handler is None:
                 raise RpcError(404, NOT_FOUND)
-            self._authenticate(request, record)
+            account = self._authenticate(request, record)
             raw = await request.body()
             try:
                 record["body"] = json.loads(raw)
                 self._keep_body(record, len(raw))
             except ValueError:
                 raise bad_request(f"Invalid JSON payload received. Unexpected token.\n{raw[:40]!r}") from None
-            return await handler(request, record)
+            return await handler(request, record, account)
         except RpcError as error:
             record["status"] = error.status
             return JSONResponse(
                 error.body(), status_code=error.status, headers={TRACE_HEADER: record["trace"]}
             )
 
-    def _authenticate(self, request: Request, record: dict[str, Any]) -> None:
+    def _authenticate(self, request: Request, record: dict[str, Any]) -> EmulatedAccount:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise unauthenticated(MISSING_CREDENTIALS, "CREDENTIALS_MISSING")
-        expired = self.oauth.expired(token)
-        if expired:
+        if self.oauth.expired(token):
             record["auth"] = "expired"
             raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_EXPIRED")
-        if expired is None and not hmac.compare_digest(token.encode(), self.config.token.encode()):
+        account = self.oauth.account_of(token)
+        if account is None:
             record["auth"] = "invalid"
             raise unauthenticated(INVALID_CREDENTIALS, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
         record["auth"] = "valid"
+        record["account"] = account.email
+        return account
 
     def _check_client(self, request: Request) -> tuple[str, str]:
         """The client's family and version, refused the way the upstream refuses them."""
@@ -247,13 +272,18 @@ class Emulator:
 
     # ------------------------------------------------------------------ generation
 
-    def _prepare(self, request: Request, record: dict[str, Any]) -> tuple[CheckedRequest, Fault | None, str]:
-        """Version check, strict validation, then the fault (if any) this request meets."""
+    def _prepare(
+        self, request: Request, record: dict[str, Any], account: EmulatedAccount
+    ) -> tuple[CheckedRequest, Fault | None, str]:
+        """Version check, strict validation, the account's state and quota, then the fault (if any)
+        this request meets."""
         client = self._check_client(request)
-        checked = check_envelope(record["body"], self.config.accepted_projects)
+        checked = check_envelope(record["body"], self._projects_of(account))
         self._check_model_access(client, checked)
-        check_history(checked.request, checked.model, self.signer)
+        check_history(checked.request, checked.model, self._signers[account.email])
+        record["signer"] = account.email
         check_media(checked.request)
+        self.book.admit(account, checked.model.id)
         header = request.headers.get(FAULT_HEADER)
         try:
             fault = parse_fault(header) if header else self.faults.draw(checked.model.id)
@@ -275,27 +305,30 @@ class Emulator:
         elif fault.kind not in ("cut", "stream_error"):
             raise fault.error(checked.model.id)
 
-    async def _generate(self, request: Request, record: dict[str, Any]) -> Response:
-        checked, fault, request_id = self._prepare(request, record)
+    def _projects_of(self, account: EmulatedAccount) -> frozenset[str]:
+        return frozenset({account.project, DEFAULT_PROJECT})
+
+    async def _generate(self, request: Request, record: dict[str, Any], account: EmulatedAccount) -> Response:
+        checked, fault, request_id = self._prepare(request, record, account)
         await self._before_reply(request, record, checked, fault)
         if fault is not None and fault.kind == "stream_error":
             raise fault.error(checked.model.id)
         trace = record["trace"]
-        body = unary_body(self._reply(request, checked, request_id), trace, self._signer_for(checked))
+        body = unary_body(self._reply(request, checked, request_id), trace, self._signer_for(checked, record))
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if fault is not None and fault.kind == "cut":
             return _CutResponse(json.dumps(body).encode(), media_type="application/json", headers=headers)
         return JSONResponse(body, headers=headers)
 
-    async def _stream(self, request: Request, record: dict[str, Any]) -> Response:
-        checked, fault, request_id = self._prepare(request, record)
+    async def _stream(self, request: Request, record: dict[str, Any], account: EmulatedAccount) -> Response:
+        checked, fault, request_id = self._prepare(request, record, account)
         await self._before_reply(request, record, checked, fault)
         trace = record["trace"]
         bodies = stream_bodies(
             self._reply(request, checked, request_id),
             trace,
             self.config.chunk_words,
-            self._signer_for(checked),
+            self._signer_for(checked, record),
         )
         headers = {TRACE_HEADER: trace, "server-timing": "gfet4t7; dur=12"}
         if request.query_params.get("alt") != "sse":
@@ -314,8 +347,10 @@ class Emulator:
 
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
-    def _signer_for(self, checked: CheckedRequest) -> Signer | None:
-        return None if checked.retired is not None else self.signer  # a notice is not the model's turn
+    def _signer_for(self, checked: CheckedRequest, record: dict[str, Any]) -> Signer | None:
+        if checked.retired is not None:
+            return None  # a notice is not the model's turn
+        return self._signers[record["signer"]]
 
     def _reply(self, request: Request, checked: CheckedRequest, request_id: str) -> Reply:
         if checked.retired is not None:  # the upstream answers 200 with a notice, not an error
@@ -324,19 +359,23 @@ class Emulator:
 
     # ------------------------------------------------------------------ discovery
 
-    async def _load_code_assist(self, request: Request, record: dict[str, Any]) -> Response:
+    async def _load_code_assist(
+        self, request: Request, record: dict[str, Any], account: EmulatedAccount
+    ) -> Response:
         _read(_LOAD, record["body"])
-        if not self._onboarded:
+        if not self._onboarded and account.email == self.config.email:
             return JSONResponse({"allowedTiers": _TIERS})
         return JSONResponse(
             {
-                "cloudaicompanionProject": self.config.project,
-                "currentTier": {"id": "free-tier"},
+                "cloudaicompanionProject": account.project,
+                "currentTier": {"id": account.tier},
                 "allowedTiers": _TIERS,
             }
         )
 
-    async def _onboard_user(self, request: Request, record: dict[str, Any]) -> Response:
+    async def _onboard_user(
+        self, request: Request, record: dict[str, Any], account: EmulatedAccount
+    ) -> Response:
         body = _read(_ONBOARD, record["body"])
         tier = body.get("tierId")
         if tier not in {t["id"] for t in _TIERS}:
@@ -358,12 +397,14 @@ class Emulator:
             }
         )
 
-    async def _fetch_available_models(self, request: Request, record: dict[str, Any]) -> Response:
+    async def _fetch_available_models(
+        self, request: Request, record: dict[str, Any], account: EmulatedAccount
+    ) -> Response:
         self._check_client(request)
         body = _read(_MODELS_REQUEST, record["body"])
-        if body.get("project") not in self.config.accepted_projects:
+        if body.get("project") not in self._projects_of(account):
             raise RpcError(403, f"Permission denied on project {body.get('project')!r}.")
-        models: dict[str, Any] = {model.id: self._model_entry(model) for model in MODELS.values()}
+        models: dict[str, Any] = {model.id: self._model_entry(model, account) for model in MODELS.values()}
         for internal in INTERNAL_IDS:  # the real map holds ids no client offers
             models[internal] = {
                 "displayName": internal,
@@ -376,9 +417,12 @@ class Emulator:
             }
         )
 
-    def _model_entry(self, model: EmulatedModel) -> dict[str, Any]:
-        quota: dict[str, Any] = {"resetTime": _reset()}
-        fraction = self.quota.get(model.id, 1.0)
+    def _model_entry(self, model: EmulatedModel, account: EmulatedAccount) -> dict[str, Any]:
+        counted = self.book.remaining(account, model.id)
+        quota: dict[str, Any] = {
+            "resetTime": timestamp(self.book.reset_at(account, model.id)) if counted is not None else _reset()
+        }
+        fraction = counted if counted is not None else self.quota.get(model.id, 1.0)
         if fraction:
             quota["remainingFraction"] = fraction  # proto3 leaves 0 out: a missing fraction means exhausted
         entry: dict[str, Any] = {

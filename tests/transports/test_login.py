@@ -34,6 +34,7 @@ def login_env(url: str, data: Path) -> dict[str, str]:
         ANTIGRAVITY_OAUTH_CLIENT_SECRET="desktop-secret",
         ANTIGRAVITY_OAUTH_AUTH_URL=f"{url}/o/oauth2/v2/auth",
         ANTIGRAVITY_OAUTH_TOKEN_URL=f"{url}/token",
+        ANTIGRAVITY_OAUTH_USERINFO_URL=f"{url}/oauth2/v1/userinfo",
         ANTIGRAVITY_DATA_DIR=str(data),
     )
     return env
@@ -74,14 +75,14 @@ async def test_login_through_the_loopback_callback(
         page = await browser.get(address)
     assert page.status_code == 200 and "Login complete" in page.text
     assert await anyio.to_thread.run_sync(process.wait) == 0
-    saved = tmp_path / "credentials.json"
-    assert json.loads(saved.read_text()) == {
-        "refresh_token": "emulator-refresh-token",
-        "client_id": "desktop-client",
-    }
+    saved = tmp_path / "accounts.json"
+    stored = json.loads(saved.read_text())["accounts"]
+    assert [(a["email"], a["refresh_token"], a["state"]) for a in stored] == [
+        ("user@example.com", "emulator-refresh-token", "active")
+    ]
     assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
 
-    # The server now runs on the saved refresh token alone.
+    # The server now runs on the stored account alone.
     settings = make_settings(
         url,
         access_token=None,
@@ -116,9 +117,10 @@ async def test_login_by_pasting_the_address(
     process.stdin.write(redirected + "\n")
     process.stdin.flush()
     assert await anyio.to_thread.run_sync(process.wait) == 0
-    assert (
-        json.loads((tmp_path / "credentials.json").read_text())["refresh_token"] == "emulator-refresh-token"
-    )
+    stored = json.loads((tmp_path / "accounts.json").read_text())["accounts"]
+    assert [(a["email"], a["refresh_token"]) for a in stored] == [
+        ("user@example.com", "emulator-refresh-token")
+    ]
 
 
 def test_answers_from_another_login_are_refused() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, assert_never
 
 from ...antigravity import (
+    AccountsSpent,
     AntigravityConnectionError,
     AntigravityError,
     AntigravityStatusError,
@@ -19,6 +20,7 @@ from ...antigravity import (
     Notice,
     PermissionDeniedError,
     RateLimitError,
+    RefreshTokenDead,
     ResponseFormatError,
     ServerError,
     UpstreamNotice,
@@ -94,10 +96,10 @@ def _refused_token(credentials: CredentialKind) -> str:
             "itself is refused: sign in to it in a browser to check it still has access, or set the refresh "
             "token of another account."
         )
-    if credentials == "saved_login":
+    if credentials == "accounts":
         return (
-            "It was made from the saved login and refused again after renewing it, so the account itself is "
-            "refused: run `mcp-antigravity login` again, or sign in with another account."
+            "It was made from a stored account's refresh token and refused again after renewing it: sign in "
+            "to that account in a browser to check it still has access, or run `mcp-antigravity accounts add`."
         )
     if credentials == "none":
         return "No credentials are configured: set ANTIGRAVITY_REFRESH_TOKEN or run `mcp-antigravity login`."
@@ -163,6 +165,14 @@ def _failed(error: AntigravityStatusError, model: str, advice: ClientFacts) -> s
     )
 
 
+def _spent(error: AccountsSpent, model: str, advice: ClientFacts) -> str:
+    left = f" Models with quota left: {', '.join(error.models_left)}." if error.models_left else ""
+    return (
+        f"{error} Nothing was sent upstream for this call.{left} `mcp-antigravity quota` shows every "
+        "account's numbers; `mcp-antigravity accounts add` adds another account."
+    )
+
+
 def _as_told(error: AntigravityError, model: str, advice: ClientFacts) -> str:
     """Errors whose own message already says what happened and what to do."""
     return str(error)
@@ -176,6 +186,8 @@ Advice = Callable[[Any, str, ClientFacts], str]
 ADVICE: dict[type[AntigravityError], Advice] = {
     AntigravityError: _as_told,
     CredentialsError: _as_told,
+    RefreshTokenDead: _as_told,
+    AccountsSpent: _spent,
     AntigravityConnectionError: _unreachable,
     AntigravityTimeoutError: _as_told,
     ResponseFormatError: _as_told,
