@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, AccountsFile, AccountsFileError
 from .accounts.store import put_account
+from .accounts.views import account_view
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -167,35 +168,6 @@ def _change(file: AccountsFile, action: str, email: str) -> int:
 # ---------------------------------------------------------------------------- views
 
 
-def account_view(account: Account, now: float) -> dict[str, Any]:
-    """What may be shown of an account: everything but its token."""
-    return {
-        "email": account.email,
-        "state": account.state,
-        "reason": account.reason,
-        "verify_url": account.verify_url,
-        "tier": account.tier,
-        "project": account.project,
-        "models": {
-            model: {
-                "remaining_fraction": quota.remaining,
-                "reset_time": _stamp(quota.reset_at),
-                "seen": _stamp(quota.seen_at),
-                "cooldown_until": _stamp(cooling.until)
-                if (cooling := account.cooldowns.get(model))
-                else None,
-                "cooldown_reason": cooling.reason if cooling else None,
-            }
-            for model, quota in sorted(account.quota.items())
-        },
-        "cooldowns": {
-            model: {"until": _stamp(c.until), "reason": c.reason}
-            for model, c in sorted(account.cooldowns.items())
-            if c.until > now
-        },
-    }
-
-
 def _list(file: AccountsFile, as_json: bool) -> int:
     now = time.time()
     accounts = file.load()
@@ -275,10 +247,6 @@ def table(header: list[str], rows: list[list[str]]) -> str:
         for line in [header, ["-" * w for w in widths], *rows]
     ]
     return "\n".join(lines)
-
-
-def _stamp(moment: float | None) -> str | None:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment)) if moment else None
 
 
 def _short(moment: float | None) -> str:

@@ -92,6 +92,7 @@ class Account:
             "state",
             "reason",
             "verify_url",
+            "state_since",
             "cooldowns",
             "quota",
             "added_at",

@@ -206,6 +206,8 @@ class AccountPool:
         def change(account: Account) -> None:
             if isinstance(verdict, Cool) and model is not None:
                 account.cooldowns[model] = Cooldown(verdict.until, verdict.reason)
+                if verdict.spent:
+                    account.quota[model] = ModelQuota(0.0, verdict.until, now)
             elif isinstance(verdict, Mark):
                 account.state, account.reason, account.verify_url = verdict.state, verdict.reason, verdict.url
                 account.state_since = now

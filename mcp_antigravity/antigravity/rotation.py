@@ -51,6 +51,9 @@ class Cool:
     until: float
     reason: str
     soft: bool = False
+    """Only worth it when another account can take the call; else the call may wait instead."""
+    spent: bool = False
+    """The account's quota for the model is used up until ``until`` (what the quota view shows)."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +96,14 @@ def verdict(error: AntigravityError, *, now: float) -> Verdict | None:
 
 def _rate_limited(error: RateLimitError, now: float) -> Verdict | None:
     if error.quota_exhausted:
-        return Cool(_reset_of(error, now), "quota exhausted")
+        return Cool(_reset_of(error, now), "quota exhausted", spent=True)
     if error.bare:
         return None  # often a masked rejection of the request, not the account's limit (§0.5)
     delay = error.retry_after
     if delay is None or delay <= SHORT_WAIT:
         return None
     if delay >= LONG_LIMIT:
-        return Cool(now + delay, "rate limited for a long while")
+        return Cool(now + delay, "rate limited for a long while", spent=True)
     return Cool(now + delay, "rate limited", soft=True)
 
 

@@ -164,12 +164,11 @@ class Emulator:
         self._ids = itertools.count(1)
         self.signer = Signer(self.config.signing_key)
         # signatures are bound to the account that received them (whether they travel between accounts
-        # is not known, so the emulator takes the strict side); the first account keeps the plain key
-        self._signers = {
-            a.email: self.signer
-            if a.email == self.config.email
-            else Signer(f"{self.config.signing_key}/{a.email}")
+        # is not known, so the emulator takes the strict side); the first account signs with ``signer``
+        self._other_signers = {
+            a.email: Signer(f"{self.config.signing_key}/{a.email}")
             for a in self.config.all_accounts
+            if a.email != self.config.email
         }
         self.book = AccountBook(self.config.all_accounts)
         self.oauth = OAuthServer(self.book, self.config.token_lifetime, self.requests.append)
@@ -280,7 +279,7 @@ class Emulator:
         client = self._check_client(request)
         checked = check_envelope(record["body"], self._projects_of(account))
         self._check_model_access(client, checked)
-        check_history(checked.request, checked.model, self._signers[account.email])
+        check_history(checked.request, checked.model, self._signer_of(account.email))
         record["signer"] = account.email
         check_media(checked.request)
         self.book.admit(account, checked.model.id)
@@ -347,10 +346,13 @@ class Emulator:
 
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
+    def _signer_of(self, email: str) -> Signer:
+        return self._other_signers.get(email, self.signer)
+
     def _signer_for(self, checked: CheckedRequest, record: dict[str, Any]) -> Signer | None:
         if checked.retired is not None:
             return None  # a notice is not the model's turn
-        return self._signers[record["signer"]]
+        return self._signer_of(record["signer"])
 
     def _reply(self, request: Request, checked: CheckedRequest, request_id: str) -> Reply:
         if checked.retired is not None:  # the upstream answers 200 with a notice, not an error

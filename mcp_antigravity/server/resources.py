@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
+from ..accounts import Account
+from ..accounts.views import account_view, model_view
 from ..antigravity.models import describe
 from ..conversation.errors import UnknownSession
 from .runtime import Runtime
 
 SESSIONS_URI = "antigravity://sessions"
 MODELS_URI = "antigravity://models"
+QUOTA_URI = "antigravity://quota"
 
 
 def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
@@ -25,7 +29,25 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
         "quota (0-1) and when it resets, and where retired ids lead.",
     )
     async def list_models() -> str:
-        return json.dumps(describe(await runtime.client.available_models()), indent=1)
+        view = describe(await runtime.client.available_models())
+        accounts = await _accounts_read(runtime, refresh=False)
+        now = time.time()
+        for model in view["models"]:
+            model["accounts"] = {a.email: model_view(a, model["id"], now) for a in accounts}
+        return json.dumps(view, indent=1)
+
+    @server.resource(
+        QUOTA_URI,
+        name="quota",
+        title="Quota per account",
+        mime_type="application/json",
+        description="Each account (by email) and its state; per model: remaining quota (0-1), when it resets, "
+        "and any cooldown with its reason.",
+    )
+    async def quota() -> str:
+        now = time.time()
+        accounts = await _accounts_read(runtime, refresh=True)
+        return json.dumps({"accounts": [account_view(a, now) for a in accounts]}, indent=1)
 
     @server.resource(
         SESSIONS_URI,
@@ -71,3 +93,11 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
             },
             indent=1,
         )
+
+
+async def _accounts_read(runtime: Runtime, *, refresh: bool) -> list[Account]:
+    """Every account, with its quota as the upstream reports it now (``refresh``) or last did."""
+    client = runtime.client
+    for email in client.accounts.emails:
+        await client.available_models(account=email, refresh=refresh)
+    return client.accounts.accounts()

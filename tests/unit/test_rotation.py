@@ -50,20 +50,20 @@ def status_error(status: int, payload: dict[str, Any]) -> AntigravityError:
                     ),
                 ),
             ),
-            Cool(datetime(2026, 12, 5, 9, 15, 27, tzinfo=UTC).timestamp(), "quota exhausted"),
+            Cool(datetime(2026, 12, 5, 9, 15, 27, tzinfo=UTC).timestamp(), "quota exhausted", spent=True),
         ),
         # ... then the delay, then RetryInfo, then an hour
         (
             status_error(429, body(429, "quota", info("QUOTA_EXHAUSTED", quotaResetDelay="2h"))),
-            Cool(NOW + 7200, "quota exhausted"),
+            Cool(NOW + 7200, "quota exhausted", spent=True),
         ),
         (
             status_error(429, body(429, "quota", retry("90s"), info("QUOTA_EXHAUSTED"))),
-            Cool(NOW + 90, "quota exhausted"),
+            Cool(NOW + 90, "quota exhausted", spent=True),
         ),
         (
             status_error(429, body(429, "quota", info("QUOTA_EXHAUSTED"))),
-            Cool(NOW + UNKNOWN_RESET, "quota exhausted"),
+            Cool(NOW + UNKNOWN_RESET, "quota exhausted", spent=True),
         ),
         # RATE_LIMIT_EXCEEDED: short delays are waited out on the account, longer ones cool it
         (status_error(429, body(429, "slow down", retry("1.5s"), info("RATE_LIMIT_EXCEEDED"))), None),
@@ -74,7 +74,7 @@ def status_error(status: int, payload: dict[str, Any]) -> AntigravityError:
         ),
         (
             status_error(429, body(429, "slow down", retry("600s"), info("RATE_LIMIT_EXCEEDED"))),
-            Cool(NOW + 600, "rate limited for a long while"),
+            Cool(NOW + 600, "rate limited for a long while", spent=True),
         ),
         # a bare 429 is not the account's limit
         (status_error(429, body(429, "Resource has been exhausted (e.g. check quota).")), None),
