@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
         help="the bearer token it accepts (default: ANTIGRAVITY_ACCESS_TOKEN, else 'emulator-token')",
     )
     emulator.add_argument("--project", default="emulator-project", help="the account's project id")
+    emulator.add_argument("--email", default="user@example.com", help="the email of --token's account")
+    emulator.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="one more account, e.g. email=b@x,token=T,refresh=R,project=P,quota=gemini-3-flash:50 "
+        "(repeatable; see docs/emulator.md)",
+    )
     emulator.add_argument(
         "--min-client-version",
         help="older antigravity/hub/<version> User-Agents are refused as outdated (default 2.0.0)",
@@ -197,11 +206,17 @@ def _emulator(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from .emulator import Emulator, EmulatorConfig, FaultSpecError, parse_fault
+    from .emulator.accounts import parse_account
 
     try:
         faults = [parse_fault(spec) for spec in args.fault]
     except FaultSpecError as exc:
         print(f"--fault: {exc}", file=sys.stderr)
+        return 2
+    try:
+        accounts = [parse_account(spec) for spec in args.account]
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return 2
     token = args.token or (
         settings.access_token.get_secret_value() if settings.access_token else "emulator-token"
@@ -218,6 +233,8 @@ def _emulator(settings: Settings, args: argparse.Namespace) -> int:
         onboarding=args.onboarding,
         signing_key=args.signing_key,
         faults=faults,
+        email=args.email,
+        accounts=accounts,
     )
     if not _is_loopback(args.host):
         log.warning("the emulator is listening on %s, beyond this machine", args.host)

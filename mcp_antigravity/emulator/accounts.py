@@ -45,6 +45,11 @@ class EmulatedAccount:
     state: Literal["ok", "verify", "suspended"] = "ok"
 
 
+_ACCOUNT_KEYS = frozenset(
+    {"email", "token", "refresh", "project", "tier", "quota", "window", "burst", "burst_window", "state"}
+)
+
+
 def parse_account(spec: str) -> EmulatedAccount:
     """``email=a@x,token=T,refresh=R,project=P[,tier=..][,quota=model:N/model:N][,window=S][,burst=N]
     [,burst_window=S][,state=ok|verify|suspended]`` (the ``--account`` option)."""
@@ -54,16 +59,29 @@ def parse_account(spec: str) -> EmulatedAccount:
         if not sep:
             raise ValueError(f"--account: {item!r} is not key=value")
         values[key.strip()] = value.strip()
+    unknown = sorted(set(values) - _ACCOUNT_KEYS)
+    if unknown:
+        raise ValueError(f"--account: unknown key(s) {', '.join(unknown)}")
     missing = [k for k in ("email", "token", "refresh", "project") if not values.get(k)]
     if missing:
         raise ValueError(f"--account: missing {', '.join(missing)}")
     state = values.get("state", "ok")
     if state not in ("ok", "verify", "suspended"):
         raise ValueError(f"--account: state must be ok, verify or suspended, not {state!r}")
-    quota = {}
-    for pair in filter(None, values.get("quota", "").split("/")):
-        model, _, count = pair.rpartition(":")
-        quota[model] = int(count)
+    try:
+        quota = {
+            model: int(count)
+            for model, _, count in (
+                pair.rpartition(":") for pair in values.get("quota", "").split("/") if pair
+            )
+        }
+        window = float(values.get("window", 5 * 3600.0))
+        burst = int(values["burst"]) if values.get("burst") else None
+        burst_window = float(values.get("burst_window", 1.0))
+    except ValueError:
+        raise ValueError(
+            f"--account: quota is model:count/model:count; window, burst and burst_window are numbers ({spec})"
+        ) from None
     return EmulatedAccount(
         email=values["email"],
         token=values["token"],
@@ -71,9 +89,9 @@ def parse_account(spec: str) -> EmulatedAccount:
         project=values["project"],
         tier=values.get("tier", "free-tier"),
         quota=quota,
-        window=float(values.get("window", 5 * 3600.0)),
-        burst=int(values["burst"]) if values.get("burst") else None,
-        burst_window=float(values.get("burst_window", 1.0)),
+        window=window,
+        burst=burst,
+        burst_window=burst_window,
         state=state,  # type: ignore[arg-type]
     )
 

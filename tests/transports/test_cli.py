@@ -32,6 +32,9 @@ def test_demo_calls_every_tool_and_exits_0() -> None:
         assert f"ok   {tool} [" in result.stdout
     assert "[image 1: png 64x48]" in result.stdout  # the demo image reached the model intact
     assert "6/6 tool calls succeeded" in result.stdout
+    # two accounts: the first runs out of gemini-3-flash mid-way, the calls move to the second
+    assert "account first@demo.example: answered 4 call(s), refused 1 (quota)" in result.stdout
+    assert "account second@demo.example: answered 1 call(s)" in result.stdout
 
 
 def test_demo_ignores_the_users_configuration(tmp_path: Path) -> None:
@@ -48,6 +51,14 @@ def test_invalid_configuration_names_the_setting(command: str) -> None:
     result = run_cli(command, env={"ANTIGRAVITY_ENDPOINTS": "not a url"})
     assert result.returncode == 2
     assert "Invalid configuration" in result.stderr and "ANTIGRAVITY_ENDPOINTS" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_emulator_rejects_a_bad_account() -> None:
+    result = run_cli(
+        "emulator", "--port", "0", "--account", "email=b@x,token=t,refresh=r,project=p,state=asleep"
+    )
+    assert result.returncode == 2 and "state must be ok, verify or suspended" in result.stderr
     assert "Traceback" not in result.stderr
 
 
