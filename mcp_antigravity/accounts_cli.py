@@ -214,8 +214,12 @@ async def _quota(settings: Settings, file: AccountsFile, as_json: bool) -> int:
 
     async with open_http_client(settings) as http:
         client = AntigravityClient(settings, http)
-        for email in client.accounts.emails:
-            await client.available_models(refresh=True, account=email)
+        if client.credential_kind == "none":
+            print("No accounts yet: `mcp-antigravity accounts add` adds one.", file=sys.stderr)
+            return 1
+        for account in client.accounts.accounts():
+            if account.state == "active":  # the others are not asked anything until the user acts
+                await client.available_models(refresh=True, account=account.email)
         accounts = client.accounts.accounts()
     now = time.time()
     views = [account_view(a, now) for a in accounts]

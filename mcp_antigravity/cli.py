@@ -259,6 +259,7 @@ def _config(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{variable:<{width}}  {value}  [{source}]")
     print(f"{'User-Agent':<{width}}  {settings.effective_user_agent}  [derived]")
     print(f"{'sessions':<{width}}  {settings.sessions_path}  [derived]")
+    print(f"{'accounts':<{width}}  {settings.accounts_path}  [derived]")
     return 0
 
 

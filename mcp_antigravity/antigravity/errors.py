@@ -104,7 +104,11 @@ class AccountsSpent(AntigravityError):
         times = [a.available_at for a in accounts if a.available_at is not None]
         self.earliest = min(times) if times else None
         parts = "; ".join(f"{a.email}: {a.why}" + _when(a.available_at) for a in accounts)
-        super().__init__(f"No account can serve {model} now ({parts}).")
+        first = next((a for a in accounts if a.available_at == self.earliest), None)
+        soonest = (
+            f" The earliest is {first.email}{_when(first.available_at)}." if first and self.earliest else ""
+        )
+        super().__init__(f"No account can serve {model} now ({parts}).{soonest}")
 
 
 def _when(moment: float | None) -> str:

@@ -98,6 +98,8 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
 async def _accounts_read(runtime: Runtime, *, refresh: bool) -> list[Account]:
     """Every account, with its quota as the upstream reports it now (``refresh``) or last did."""
     client = runtime.client
-    for email in client.accounts.emails:
-        await client.available_models(account=email, refresh=refresh)
+    accounts = client.accounts.accounts()
+    for account in accounts:
+        if account.state == "active":  # the others are not asked anything until the user acts
+            await client.available_models(account=account.email, refresh=refresh)
     return client.accounts.accounts()
