@@ -92,14 +92,14 @@ def code_from(answer: str, state: str) -> str:
     return code
 
 
-async def exchange(http: httpx2.AsyncClient, settings: Settings, code: str, login: Plan) -> dict[str, Any]:
+async def _grant(
+    http: httpx2.AsyncClient, settings: Settings, grant: dict[str, str]
+) -> tuple[int, dict[str, Any]]:
+    """One POST to the OAuth token endpoint with the client's credentials: its status and JSON body."""
     if not (settings.oauth_client_id and settings.oauth_client_secret):
         raise LoginError("Set ANTIGRAVITY_OAUTH_CLIENT_ID and ANTIGRAVITY_OAUTH_CLIENT_SECRET first.")
     form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "code_verifier": login.verifier,
-        "redirect_uri": login.redirect_uri,
+        **grant,
         "client_id": settings.oauth_client_id,
         "client_secret": settings.oauth_client_secret.get_secret_value(),
     }
@@ -107,11 +107,31 @@ async def exchange(http: httpx2.AsyncClient, settings: Settings, code: str, logi
         response = await http.post(settings.oauth_token_url, data=form)
     except httpx2.HTTPError as exc:
         raise LoginError(f"Cannot reach the OAuth token endpoint {settings.oauth_token_url}: {exc}.") from exc
-    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-    if response.status_code != 200 or "refresh_token" not in body:
-        error = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
-        raise LoginError(f"The token endpoint refused the code ({error}). Run login again.")
-    return dict(body)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return response.status_code, body if isinstance(body, dict) else {}
+
+
+def _refusal(status: int, body: dict[str, Any]) -> str:
+    return str(body.get("error_description") or body.get("error") or f"HTTP {status}")
+
+
+async def exchange(http: httpx2.AsyncClient, settings: Settings, code: str, login: Plan) -> dict[str, Any]:
+    status, body = await _grant(
+        http,
+        settings,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": login.verifier,
+            "redirect_uri": login.redirect_uri,
+        },
+    )
+    if status != 200 or "refresh_token" not in body:
+        raise LoginError(f"The token endpoint refused the code ({_refusal(status, body)}). Run login again.")
+    return body
 
 
 class CallbackListener:
@@ -184,25 +204,9 @@ async def email_of(http: httpx2.AsyncClient, settings: Settings, access_token: s
 
 async def refresh_access_token(http: httpx2.AsyncClient, settings: Settings, refresh_token: str) -> str:
     """An access token for ``refresh_token`` (to learn the account's email)."""
-    if not (settings.oauth_client_id and settings.oauth_client_secret):
-        raise LoginError("Set ANTIGRAVITY_OAUTH_CLIENT_ID and ANTIGRAVITY_OAUTH_CLIENT_SECRET first.")
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-        "client_id": settings.oauth_client_id,
-        "client_secret": settings.oauth_client_secret.get_secret_value(),
-    }
-    try:
-        response = await http.post(settings.oauth_token_url, data=form)
-    except httpx2.HTTPError as exc:
-        raise LoginError(f"Cannot reach the OAuth token endpoint {settings.oauth_token_url}: {exc}.") from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
-        error = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
-        raise LoginError(
-            f"The token endpoint refused the refresh token ({error or f'HTTP {response.status_code}'})."
-        )
+    status, body = await _grant(
+        http, settings, {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    )
+    if status != 200 or "access_token" not in body:
+        raise LoginError(f"The token endpoint refused the refresh token ({_refusal(status, body)}).")
     return str(body["access_token"])

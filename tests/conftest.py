@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 from mcp.types import TextContent
 
+from mcp_antigravity.accounts import Account, AccountsFile
 from mcp_antigravity.antigravity import AntigravityClient
 from mcp_antigravity.config import Settings, load_settings
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, running_emulator
@@ -86,6 +87,29 @@ def make_settings(*endpoints: str, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return load_settings(**values)
+
+
+OAUTH_CLIENT = {"oauth_client_id": "desktop-client", "oauth_client_secret": "desktop-secret"}
+
+
+def store_accounts(folder: Path, tokens: dict[str, str]) -> AccountsFile:
+    """``accounts.json`` in ``folder`` with these accounts (email → refresh token), as `accounts add` leaves it."""
+    file = AccountsFile(folder / "accounts.json")
+    file.update(lambda accounts: accounts.extend(Account(email, token) for email, token in tokens.items()))
+    return file
+
+
+def pool_settings(url: str, folder: Path, **overrides: Any) -> Settings:
+    """Settings that call ``url`` with the accounts stored in ``folder`` (no token in the settings,
+    each account's project discovered, its tokens from the emulator's OAuth endpoint)."""
+    values: dict[str, Any] = {
+        "access_token": None,
+        "project": None,
+        "data_dir": folder,
+        "oauth_token_url": f"{url}/token",
+        **OAUTH_CLIENT,
+    }
+    return make_settings(url, **(values | overrides))
 
 
 class RecordingSleep:

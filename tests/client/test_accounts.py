@@ -28,13 +28,20 @@ from mcp_antigravity.antigravity.wire import Content, GenerateContentRequest, Pa
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, parse_fault, running_emulator
 from mcp_antigravity.emulator.accounts import VERIFY_URL, EmulatedAccount
 
-from ..conftest import PROJECT, TOKEN, RecordingSleep, generations, make_settings
+from ..conftest import (
+    PROJECT,
+    TOKEN,
+    RecordingSleep,
+    generations,
+    make_settings,
+    pool_settings,
+    store_accounts,
+)
 
 pytestmark = pytest.mark.anyio
 
 MODEL = "claude-sonnet-4-6"
 A, B, C = "a@example.com", "b@example.com", "c@example.com"
-CLIENT = {"oauth_client_id": "desktop-client", "oauth_client_secret": "desktop-secret"}
 
 
 def ask(text: str = "hello") -> GenerateContentRequest:
@@ -56,18 +63,6 @@ def three(**per_account: dict[str, Any]) -> EmulatorConfig:
     )
 
 
-def store(folder: Path, *emails: str, tokens: dict[str, str] | None = None) -> AccountsFile:
-    file = AccountsFile(folder / "accounts.json")
-    given = tokens or {}
-
-    def put(accounts: list[Account]) -> None:
-        for email in emails:
-            accounts.append(Account(email, given.get(email, "rt-" + email[0])))
-
-    file.update(put)
-    return file
-
-
 @asynccontextmanager
 async def pool_client(
     config: EmulatorConfig,
@@ -77,17 +72,10 @@ async def pool_client(
     tokens: dict[str, str] | None = None,
     **settings: Any,
 ) -> AsyncIterator[tuple[Emulator, AntigravityClient, AccountsFile]]:
-    file = store(folder, *emails, tokens=tokens)
+    given = tokens or {}
+    file = store_accounts(folder, {email: given.get(email, "rt-" + email[0]) for email in emails})
     async with running_emulator(config) as (instance, url), httpx2.AsyncClient(timeout=10) as http:
-        chosen = make_settings(
-            url,
-            access_token=None,
-            project=None,
-            data_dir=folder,
-            oauth_token_url=f"{url}/token",
-            **CLIENT,
-            **settings,
-        )
+        chosen = pool_settings(url, folder, **settings)
         client = AntigravityClient(chosen, http, sleep=sleep or RecordingSleep(), random=lambda: 0.5)
         yield instance, client, file
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from mcp_antigravity.accounts import Account, AccountsFile
 from mcp_antigravity.conversation.functions import FunctionSpec
 from mcp_antigravity.conversation.service import ChatRequest
 from mcp_antigravity.conversation.signatures import SENTINEL
@@ -18,7 +17,7 @@ from mcp_antigravity.emulator.accounts import EmulatedAccount
 from mcp_antigravity.emulator.app import EmulatorConfig
 from mcp_antigravity.server.runtime import Runtime
 
-from ..conftest import PROJECT, TOKEN, generations, make_settings
+from ..conftest import PROJECT, TOKEN, generations, pool_settings, store_accounts
 
 pytestmark = pytest.mark.anyio
 
@@ -44,19 +43,10 @@ async def test_a_conversation_keeps_its_account_until_it_must_move(tmp_path: Pat
             EmulatedAccount(B, "tok-b", "rt-b", "proj-b"),
         ],
     )
-    file = AccountsFile(tmp_path / "accounts.json")
-    file.update(lambda accounts: accounts.extend([Account(A, "rt-a"), Account(B, "rt-b")]))
+    store_accounts(tmp_path, {A: "rt-a", B: "rt-b"})
     async with running_emulator(config) as (instance, url):
-        settings = make_settings(
-            url,
-            access_token=None,
-            project=None,
-            data_dir=tmp_path,
-            oauth_client_id="desktop-client",
-            oauth_client_secret="desktop-secret",
-            oauth_token_url=f"{url}/token",
-            account_strategy="round-robin",  # new calls rotate; a conversation does not
-        )
+        # new calls rotate; a conversation does not
+        settings = pool_settings(url, tmp_path, account_strategy="round-robin")
         async with Runtime(settings) as runtime:
             conversations = runtime.conversations
             asked = await conversations.take_turn(

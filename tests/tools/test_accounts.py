@@ -13,12 +13,11 @@ import pytest
 from mcp import Client
 
 from mcp_antigravity import build_server
-from mcp_antigravity.accounts import Account, AccountsFile
 from mcp_antigravity.emulator import running_emulator
 from mcp_antigravity.emulator.accounts import VERIFY_URL, EmulatedAccount
 from mcp_antigravity.emulator.app import EmulatorConfig
 
-from ..conftest import PROJECT, TOKEN, generations, make_settings, text_of
+from ..conftest import PROJECT, TOKEN, generations, pool_settings, store_accounts, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -41,18 +40,8 @@ def config(quota_a: int) -> EmulatorConfig:
 
 
 def settings_for(url: str, folder: Path, **extra: Any) -> Any:
-    file = AccountsFile(folder / "accounts.json")
-    file.update(lambda accounts: accounts.extend(Account(e, "rt-" + e[0]) for e in (A, B, C)))
-    return make_settings(
-        url,
-        access_token=None,
-        project=None,
-        data_dir=folder,
-        oauth_client_id="desktop-client",
-        oauth_client_secret="desktop-secret",
-        oauth_token_url=f"{url}/token",
-        **extra,
-    )
+    store_accounts(folder, {e: "rt-" + e[0] for e in (A, B, C)})
+    return pool_settings(url, folder, **extra)
 
 
 async def test_a_hundred_concurrent_calls_under_exhaustion_all_succeed(tmp_path: Path) -> None:
