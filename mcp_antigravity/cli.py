@@ -196,8 +196,9 @@ async def _against_emulator(settings: Settings) -> AsyncIterator[Settings]:
                 "discovery_endpoints": None,
                 "access_token": SecretStr(token),
                 "project": instance.config.project,
-                # pretend conversations stay apart from real ones
+                # pretend conversations and pictures stay apart from real ones
                 "data_dir": settings.sessions_path.parent / "emulator",
+                "output_dir": settings.sessions_path.parent / "emulator" / "images",
             }
         )
 

@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     # --- time and retries ---------------------------------------------------------------
     connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to open a connection.")
     read_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the next bytes.")
+    progress_heartbeat: float = Field(
+        default=5.0,
+        gt=0,
+        le=10,
+        description="Seconds without news after which a long call tells the caller it is still waiting.",
+    )
     request_deadline: float = Field(
         default=300.0, gt=0, description="Overall seconds for one call, retries and fallback included."
     )
@@ -172,6 +178,11 @@ class Settings(BaseSettings):
     )
     media_max_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="Largest media file, in bytes."
+    )
+    http_max_body_bytes: int | None = Field(
+        default=None,
+        gt=0,
+        description="Largest HTTP request body; default: room for the largest media file as base64.",
     )
     fetch_timeout: float = Field(
         default=30.0, gt=0, description="Seconds for one URL fetch, redirects included."
@@ -335,6 +346,12 @@ class Settings(BaseSettings):
     def credentials_path(self) -> Path:
         """Where ``mcp-antigravity login`` keeps the refresh token."""
         return (self.data_dir or Path(platformdirs.user_data_dir(APP_NAME))) / "credentials.json"
+
+    @property
+    def effective_http_max_body_bytes(self) -> int:
+        """The HTTP body limit: as set, else the largest media file as base64 (4/3) plus 2 MiB of the
+        rest of the call, so what the media tools take over stdio they take over HTTP too."""
+        return self.http_max_body_bytes or self.media_max_bytes * 4 // 3 + 2 * 1024 * 1024
 
     @property
     def accounts_path(self) -> Path:

@@ -203,7 +203,7 @@ def _draw(prompt: str, turn: dict[str, Any], config: dict[str, Any]) -> tuple[st
     text = f"Here is your image: {prompt}" + (
         f" (edited from {references} reference image(s))" if references else ""
     )
-    data = base64.b64encode(png(width, height, prompt)).decode()
+    data = base64.b64encode(png(width, height, prompt, noisy="noisy:" in prompt)).decode()
     return text, "STOP", [{"inlineData": {"mimeType": "image/png", "data": data}}]
 
 

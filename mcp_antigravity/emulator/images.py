@@ -4,7 +4,9 @@
   (default ``1K``; ``2K`` doubles and ``4K`` quadruples each side), from this table of 1K sizes:
   1:1 1024x1024, 2:3 848x1264, 3:2 1264x848, 3:4 896x1200, 4:3 1200x896, 4:5 928x1152,
   5:4 1152x928, 9:16 768x1376, 16:9 1376x768, 21:9 1584x672.
-* The picture is a horizontal gradient between two colours taken from a hash of the prompt.
+* The picture is a horizontal gradient between two colours taken from a hash of the prompt; with
+  ``noisy:`` in the prompt it is noise instead, which does not compress, so the file is as large
+  as a real photo-like image of that size (a 1K square: about 3 MB).
 * Refusals on triggers in the prompt: ``unsafe:`` → ``IMAGE_SAFETY``, ``prohibited:`` →
   ``IMAGE_PROHIBITED_CONTENT``, ``recitation:`` → ``IMAGE_RECITATION``, ``imageother:`` →
   ``IMAGE_OTHER``, ``noimage:`` → ``NO_IMAGE``; each with a sentence of text and no image.
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import struct
 import zlib
 
@@ -59,7 +62,18 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
 
-def png(width: int, height: int, seed: str) -> bytes:
+def png(width: int, height: int, seed: str, *, noisy: bool = False) -> bytes:
+    if noisy:
+        noise = random.Random(seed).randbytes(width * 3 * height)  # noqa: S311 - pixels, not secrets
+        stride = width * 3
+        rows = b"".join(b"\x00" + noise[y * stride : (y + 1) * stride] for y in range(height))
+        header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(rows, 1))
+            + _chunk(b"IEND", b"")
+        )
     digest = hashlib.sha256(seed.encode()).digest()
     left, right = digest[:3], digest[3:6]
     row = bytearray(b"\x00")  # filter type 0 for every row

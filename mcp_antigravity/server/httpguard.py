@@ -193,6 +193,45 @@ class ConcurrencyLimit:
             self.active -= 1
 
 
+class BodyLimit:
+    """Request bodies up to ``limit`` bytes; a larger declared one gets 413 with a message naming
+    the limit and what to do (a body streamed without a length is cut by the SDK at the same
+    limit). The refused body is read and dropped first, up to four times the limit (and within
+    the body timeout), so that the client, still sending, gets to read the answer; nothing of it
+    is kept."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self._app = app
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self._limit:
+                await self._drain(receive, min(int(declared), 4 * self._limit))
+                await _json_error(
+                    send,
+                    413,
+                    f"The request body is {int(declared):,} bytes; this server takes at most {self._limit:,} "
+                    "(ANTIGRAVITY_HTTP_MAX_BODY_BYTES). Send large media by URL, or as a file under "
+                    "ANTIGRAVITY_FILE_ROOTS, or raise the limit.",
+                    [(b"connection", b"close")],
+                )
+                return
+        await self._app(scope, receive, send)
+
+    @staticmethod
+    async def _drain(receive: Receive, most: int) -> None:
+        dropped = 0
+        while dropped < most:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            dropped += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
+
 @dataclass
 class _Session:
     last_seen: float

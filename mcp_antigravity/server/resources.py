@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from pathlib import Path
 
+import anyio
+import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
@@ -17,6 +21,10 @@ from .runtime import Runtime
 SESSIONS_URI = "antigravity://sessions"
 MODELS_URI = "antigravity://models"
 QUOTA_URI = "antigravity://quota"
+IMAGES_URI = "antigravity://images"
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+"""The files ``image_generate`` saves, by extension (one resource template per type, each with its MIME type)."""
+_IMAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}")
 
 
 def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
@@ -48,6 +56,22 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
         now = time.time()
         accounts = await _accounts_read(runtime, refresh=True)
         return json.dumps({"accounts": [account_view(a, now) for a in accounts]}, indent=1)
+
+    @server.resource(
+        IMAGES_URI,
+        name="images",
+        title="Generated images",
+        mime_type="application/json",
+        description="The images image_generate saved (too large to return inline), newest first: the URI to "
+        "read each with, its type and size.",
+    )
+    async def list_images() -> str:
+        return json.dumps(
+            {"images": await anyio.to_thread.run_sync(_saved_images, runtime.settings.images_path)}
+        )
+
+    for extension, mime_type in IMAGE_TYPES.items():
+        _image_template(server, runtime, extension, mime_type)
 
     @server.resource(
         SESSIONS_URI,
@@ -103,3 +127,55 @@ async def _accounts_read(runtime: Runtime, *, refresh: bool) -> list[Account]:
         if account.state == "active":  # the others are not asked anything until the user acts
             await client.available_models(account=account.email, refresh=refresh)
     return client.accounts.accounts()
+
+
+def image_uri(path: Path) -> str:
+    """The resource URI of a saved image."""
+    return f"{IMAGES_URI}/{path.name}"
+
+
+def _image_template(server: MCPServer[Runtime], runtime: Runtime, extension: str, mime_type: str) -> None:
+    @server.resource(
+        IMAGES_URI + "/{name}." + extension,
+        name=f"image-{extension}",
+        title=f"A generated {extension.upper()} image",
+        mime_type=mime_type,
+        description="One image image_generate saved, by the name its result gave.",
+    )
+    async def read_image(name: str) -> bytes:
+        path = _image_path(runtime.settings.images_path, name, extension)
+        try:
+            return await anyio.to_thread.run_sync(path.read_bytes)
+        except OSError:
+            raise ResourceError(f"No generated image {name}.{extension} (see {IMAGES_URI})") from None
+
+
+def _image_path(folder: Path, name: str, extension: str) -> Path:
+    """The file of a saved image: a plain name, a regular file right in the images folder (no
+    other path is ever read through this resource)."""
+    if not _IMAGE_NAME.fullmatch(name):
+        raise ResourceError(f"No generated image {name!r} (see {IMAGES_URI})")
+    path = folder / f"{name}.{extension}"
+    if path.is_symlink() or not path.is_file():
+        raise ResourceError(f"No generated image {name}.{extension} (see {IMAGES_URI})")
+    return path
+
+
+def _saved_images(folder: Path) -> list[dict[str, object]]:
+    try:
+        entries = [
+            p for p in folder.iterdir() if p.suffix[1:] in IMAGE_TYPES and not p.is_symlink() and p.is_file()
+        ]
+    except OSError:
+        return []
+    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return [
+        {
+            "uri": image_uri(p),
+            "name": p.name,
+            "mime_type": IMAGE_TYPES[p.suffix[1:]],
+            "bytes": p.stat().st_size,
+        }
+        for p in entries
+        if _IMAGE_NAME.fullmatch(p.stem)
+    ]

@@ -14,7 +14,14 @@ from .._serving import bind_socket
 from ..config import Settings
 from . import build_server
 from .httpauth import RequireBearerToken
-from .httpguard import ConcurrencyLimit, HttpLimits, SessionGuard, guarded_protocol, transport_security
+from .httpguard import (
+    BodyLimit,
+    ConcurrencyLimit,
+    HttpLimits,
+    SessionGuard,
+    guarded_protocol,
+    transport_security,
+)
 from .runtime import Runtime
 
 Transport = Literal["stdio", "streamable-http", "sse"]
@@ -65,11 +72,17 @@ def http_app(server: MCPServer[Runtime], settings: Settings, transport: Transpor
                 transport_security=security,
                 session_idle_timeout=settings.http_session_idle_timeout,
                 max_sessions=settings.http_max_sessions + 64,  # a backstop: the guard makes room before
+                max_request_body_size=settings.effective_http_max_body_bytes,
             ),
             max_sessions=settings.http_max_sessions,
         )
     else:
-        app = server.sse_app(host=host, transport_security=security)
+        app = server.sse_app(
+            host=host,
+            transport_security=security,
+            max_request_body_size=settings.effective_http_max_body_bytes,
+        )
+    app = BodyLimit(app, settings.effective_http_max_body_bytes)
     if settings.http_token is not None:
         app = RequireBearerToken(app, settings.http_token.get_secret_value())
     return ConcurrencyLimit(app, settings.http_max_concurrent_requests)

@@ -23,7 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_antigravity import build_server
 from mcp_antigravity.antigravity.wire import GenerateContentResponse
 from mcp_antigravity.emulator import Emulator, parse_fault
-from mcp_antigravity.server.tools.common import coalesced_progress
+from mcp_antigravity.server.tools.common import Progress, coalesced_progress
 
 from ..conftest import PROJECT, TOKEN, generations, make_settings, text_of
 
@@ -143,6 +143,62 @@ async def test_progress_is_coalesced_to_a_few_notifications_a_second() -> None:
         (1, "m: 2 characters so far"),
         (4, "m: 8 characters so far"),
         (6, "m: 12 characters so far"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "label"),
+    [
+        ("chat", {"prompt": "take your time", "model": "gemini-3-flash"}, "gemini-3-flash"),
+        ("image_generate", {"prompt": "a slow lighthouse"}, "drawing"),
+    ],
+)
+async def test_a_slow_upstream_gets_heartbeats_until_the_first_byte(
+    emulator: Running, tool: str, arguments: dict[str, Any], label: str
+) -> None:
+    instance, url = emulator
+    instance.faults.add(parse_fault("slow:delay=1.2"))  # the upstream thinks 1.2 s before its first byte
+    updates: list[tuple[float, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append((progress, message))
+
+    server = build_server(make_settings(url, progress_heartbeat=0.25))
+    async with Client(server) as client:
+        result = await client.call_tool(tool, arguments, progress_callback=on_progress)
+    assert not result.is_error, text_of(result)
+    waiting = [m for _, m in updates if m and "waiting for the upstream's answer" in m]
+    assert len(waiting) >= 3 and all(m.startswith(f"{label}: ") for m in waiting)
+    assert waiting[-1].endswith(" s)")
+    values = [p for p, _ in updates]
+    assert values == sorted(set(values))  # progress only grows
+
+
+async def test_heartbeats_come_only_after_silence() -> None:
+    sent: list[tuple[float, str | None]] = []
+    now = [0.0]
+
+    async def report(progress: float, total: float | None, message: str | None) -> None:
+        sent.append((progress, message))
+
+    tracker = Progress(report, "m", heartbeat=5.0, clock=lambda: now[0])
+    chunk = GenerateContentResponse.model_validate(
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": "ab"}]}}]}
+    )
+    for at, event in [
+        (4.9, "beat"),
+        (5.0, "beat"),
+        (7.0, "chunk"),
+        (11.0, "beat"),
+        (12.0, "beat"),
+        (12.1, "beat"),
+    ]:
+        now[0] = at
+        await (tracker.beat() if event == "beat" else tracker.on_chunk(chunk))
+    assert sent == [
+        (1, "m: waiting for the upstream's answer (5 s)"),
+        (2, "m: 2 characters so far"),
+        (3, "m: 2 characters so far, still working (12 s)"),
     ]
 
 

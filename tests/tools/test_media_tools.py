@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 from collections.abc import AsyncIterator
@@ -12,7 +13,8 @@ from typing import Any
 import httpx2
 import pytest
 from mcp import Client
-from mcp.types import ImageContent, ResourceLink
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import BlobResourceContents, ImageContent, ResourceLink
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -194,20 +196,29 @@ async def test_large_results_are_saved_and_linked(emulator: Running, settings_kw
         result = await client.call_tool(
             "image_generate", {"prompt": "A café at night!", "n": 3, "aspect_ratio": "3:2"}
         )
+        links = [c for c in result.content if isinstance(c, ResourceLink)]
+        read = [await client.read_resource(link.uri) for link in links]
+        listed = json.loads((await client.read_resource("antigravity://images")).contents[0].text)  # type: ignore[union-attr]
     assert not result.is_error, text_of(result)
-    links = [c for c in result.content if isinstance(c, ResourceLink)]
     assert len(links) == 3 and not [c for c in result.content if isinstance(c, ImageContent)]
     data = result.structured_content
     assert data is not None and data["saved_to_files"] is True
     for link, image in zip(links, data["images"], strict=True):
         path = Path(image["path"])
         assert path.is_absolute() and path.parent == settings_kwargs["output_dir"].resolve()
-        assert link.uri == image["uri"] == path.as_uri() and link.mime_type == "image/png"
+        assert (
+            link.uri == image["uri"] == f"antigravity://images/{path.name}" and link.mime_type == "image/png"
+        )
         assert path.name.endswith(".png") and "-a-cafe-at-night-" in path.name
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert image_info(path.read_bytes()).width == SIZES_1K["3:2"][0]
         assert str(path) in text_of(result)
     assert len({link.uri for link in links}) == 3
+    for contents, image in zip(read, data["images"], strict=True):  # the same bytes through resources/read
+        [blob] = contents.contents
+        assert isinstance(blob, BlobResourceContents) and blob.mime_type == "image/png"
+        assert base64.b64decode(blob.blob) == Path(image["path"]).read_bytes()
+    assert sorted(i["uri"] for i in listed["images"]) == sorted(link.uri for link in links)
     assert len([r for r in instance.requests if r["method"] == "streamGenerateContent"]) == 3
     assert not list(settings_kwargs["output_dir"].glob(".partial-*"))
 
@@ -309,3 +320,58 @@ async def test_http_callers_cannot_read_local_files(emulator: Running, tmp_path:
     async with Client(build_server(runtime.settings, runtime)) as client:
         result = await client.call_tool("transcribe", {"audio": str(tmp_path / "a.wav")})
     assert result.is_error and "Reading local files is off for callers over HTTP" in text_of(result)
+
+
+async def test_a_large_image_is_read_by_a_remote_caller_through_the_resource(tmp_path: Path) -> None:
+    from .test_chat import start_server
+
+    servers = start_server("streamable-http", tmp_path, ANTIGRAVITY_HTTP_TOKEN="let-me-in-please-0123")
+    endpoint = next(servers)
+    try:
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": "Bearer let-me-in-please-0123"}, timeout=60) as http,
+            Client(streamable_http_client(endpoint, http_client=http)) as client,
+        ):
+            result = await client.call_tool("image_generate", {"prompt": "noisy: a photo of the sea"})
+            [link] = [c for c in result.content if isinstance(c, ResourceLink)]
+            [blob] = (await client.read_resource(link.uri)).contents
+    finally:
+        servers.close()
+    assert not result.is_error, text_of(result)
+    assert link.uri.startswith("antigravity://images/") and link.uri.endswith(".png")
+    image = result.structured_content["images"][0]  # type: ignore[index]
+    assert "path" not in image  # a remote caller gets no path on the server's disk
+    assert str(tmp_path) not in text_of(result)
+    assert isinstance(blob, BlobResourceContents) and blob.mime_type == "image/png"
+    data = base64.b64decode(blob.blob)
+    assert len(data) > 2_000_000 and len(data) == image["bytes"] == link.size
+    assert image_info(data).width == 1024
+    saved = list((tmp_path / "data" / "mcp-antigravity" / "emulator" / "images").glob("*.png"))
+    assert [p.name for p in saved] == [link.uri.rsplit("/", 1)[-1]]  # serve --emulator keeps its own folder
+
+
+async def test_a_15_mb_audio_file_is_transcribed_over_http_and_past_the_limit_the_caller_is_told(
+    tmp_path: Path,
+) -> None:
+    from .test_chat import start_server
+
+    audio = sample_wav(470.0)  # 15 MB of WAV, 20 MB as base64 in the call
+    assert len(audio) > 15_000_000
+    servers = start_server("streamable-http", tmp_path)
+    endpoint = next(servers)
+    try:
+        async with Client(endpoint) as client:
+            result = await client.call_tool("transcribe", {"audio": data_uri(audio, "audio/wav")})
+        async with httpx2.AsyncClient(timeout=60) as http:
+            limit = 20 * 1024 * 1024 * 4 // 3 + 2 * 1024 * 1024
+            too_big = await http.post(
+                endpoint,
+                content=b"x" * (limit + 1),
+                headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+            )
+    finally:
+        servers.close()
+    assert not result.is_error, text_of(result)
+    assert too_big.status_code == 413
+    message = too_big.json()["error"]
+    assert f"at most {limit:,}" in message and "ANTIGRAVITY_HTTP_MAX_BODY_BYTES" in message

@@ -16,7 +16,7 @@ from ...conversation.service import ChatReply, ChatRequest
 from ...conversation.thinking import ThinkingLevel
 from ...conversation.turns import FunctionMode, FunctionResult, Sampling
 from ..runtime import Runtime
-from .common import progress_reporter, tool_result
+from .common import progress, tool_result
 from .guard import ToolSpec
 
 
@@ -131,24 +131,25 @@ async def chat(
     streams; clients that send a progress token get progress as it comes (at most four a second).
     """
     runtime = ctx.request_context.lifespan_context
-    reply = await runtime.conversations.take_turn(
-        ChatRequest(
-            prompt=prompt,
-            session_id=session_id,
-            reset=reset,
-            model=model,
-            system=system,
-            sampling=Sampling(temperature, max_output_tokens, stop),
-            thinking=thinking,
-            include_thoughts=include_thoughts,
-            functions=functions,
-            function_mode=function_mode,
-            allowed_functions=allowed_functions,
-            function_results=function_results or (),
-            response_schema=response_schema,
-        ),
-        on_chunk=progress_reporter(ctx, model or "answer"),
-    )
+    async with progress(ctx, model or "answer") as on_chunk:
+        reply = await runtime.conversations.take_turn(
+            ChatRequest(
+                prompt=prompt,
+                session_id=session_id,
+                reset=reset,
+                model=model,
+                system=system,
+                sampling=Sampling(temperature, max_output_tokens, stop),
+                thinking=thinking,
+                include_thoughts=include_thoughts,
+                functions=functions,
+                function_mode=function_mode,
+                allowed_functions=allowed_functions,
+                function_results=function_results or (),
+                response_schema=response_schema,
+            ),
+            on_chunk=on_chunk,
+        )
     return _result(reply)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, ContentBlock, TextContent
 from pydantic import BaseModel
@@ -31,26 +33,71 @@ transport a message; a few per second tell the caller as much as one per chunk).
 Report = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
-def progress_reporter(ctx: Context[Runtime], label: str) -> ChunkCallback:
-    """:func:`coalesced_progress` through the call's context."""
-    return coalesced_progress(ctx.report_progress, label)
+class Progress:
+    """Progress for one call: on the first chunk, at most every :data:`PROGRESS_INTERVAL` while
+    chunks arrive, and a heartbeat ``heartbeat`` seconds after the last notification while nothing
+    arrives (the first byte, silent thinking, an image being drawn, pages being read), saying what
+    the call waits for and for how long. Clients that reset their timeout on progress then never
+    cut a healthy call. The progress value counts chunks and heartbeats, so it only grows."""
+
+    def __init__(
+        self, report: Report, label: str, *, heartbeat: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._report = report
+        self._label = label
+        self._heartbeat = heartbeat
+        self._clock = clock
+        self._started = self._last = clock()
+        self._sent = False
+        self._chunks = self._chars = self._beats = 0
+
+    async def on_chunk(self, chunk: GenerateContentResponse) -> None:
+        self._chunks += 1
+        self._chars += len(chunk.answer_text)
+        now = self._clock()
+        if self._sent and now - self._last < PROGRESS_INTERVAL:
+            return
+        await self._send(now, f"{self._label}: {self._chars} characters so far")
+
+    async def beat(self) -> None:
+        """One heartbeat, when nothing was sent for ``heartbeat`` seconds."""
+        now = self._clock()
+        if now - self._last < self._heartbeat:
+            return
+        self._beats += 1
+        waited = f"{now - self._started:.0f} s"
+        if self._chunks:
+            message = f"{self._label}: {self._chars} characters so far, still working ({waited})"
+        else:
+            message = f"{self._label}: waiting for the upstream's answer ({waited})"
+        await self._send(now, message)
+
+    async def keep_alive(self) -> None:
+        while True:
+            await anyio.sleep(max(0.0, self._last + self._heartbeat - self._clock()))
+            await self.beat()
+
+    async def _send(self, now: float, message: str) -> None:
+        self._sent, self._last = True, now
+        await self._report(self._chunks + self._beats, None, message)
+
+
+@asynccontextmanager
+async def progress(ctx: Context[Runtime], label: str) -> AsyncIterator[ChunkCallback]:
+    """The chunk callback of one call, with the heartbeat running until the block ends (a no-op
+    for a call without a progress token)."""
+    heartbeat = ctx.request_context.lifespan_context.settings.progress_heartbeat
+    tracker = Progress(ctx.report_progress, label, heartbeat=heartbeat)
+    async with anyio.create_task_group() as group:
+        group.start_soon(tracker.keep_alive)
+        try:
+            yield tracker.on_chunk
+        finally:
+            group.cancel_scope.cancel()
 
 
 def coalesced_progress(
     report: Report, label: str, *, clock: Callable[[], float] = time.monotonic
 ) -> ChunkCallback:
-    """A chunk callback that tells the caller how far the answer is: on the first chunk, then at
-    most every :data:`PROGRESS_INTERVAL` (a no-op without a progress token)."""
-    received = {"chunks": 0, "chars": 0}
-    last: list[float] = []
-
-    async def on_chunk(chunk: GenerateContentResponse) -> None:
-        received["chunks"] += 1
-        received["chars"] += len(chunk.answer_text)
-        now = clock()
-        if last and now - last[0] < PROGRESS_INTERVAL:
-            return
-        last[:] = [now]
-        await report(received["chunks"], None, f"{label}: {received['chars']} characters so far")
-
-    return on_chunk
+    """The chunk callback of :class:`Progress` alone (no heartbeat)."""
+    return Progress(report, label, heartbeat=float("inf"), clock=clock).on_chunk

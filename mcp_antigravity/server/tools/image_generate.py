@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 
 from ...antigravity.responses import Usage
 from ...media.generation import AspectRatio, Pictures, Shape
+from ..resources import image_uri
 from ..runtime import Runtime
-from .common import progress_reporter, tool_result
+from .common import progress, tool_result
 from .guard import ToolSpec
 
 
@@ -23,9 +24,13 @@ class GeneratedImage(BaseModel):
     height: int
     bytes: int
     path: str | None = Field(
-        default=None, description="Where it was saved, when it was too large to return inline."
+        default=None,
+        description="Where it was saved, when it was too large to return inline (callers on this machine only).",
     )
-    uri: str | None = Field(default=None, description="file:// URI of the saved image.")
+    uri: str | None = Field(
+        default=None,
+        description="Resource URI of the saved image (antigravity://images/...): read it with resources/read.",
+    )
 
 
 class ImageResult(BaseModel):
@@ -66,18 +71,19 @@ async def image_generate(
     client (about 1 MB), they are saved as files and returned as links with absolute paths.
     Refusals come back as errors with the reason and the model's own words.
     """
-    made = await ctx.request_context.lifespan_context.services.images.generate(
-        prompt,
-        Shape.of(aspect_ratio, size, image_size, quality),
-        n=n,
-        references=images,
-        model=model,
-        on_chunk=progress_reporter(ctx, "drawing"),
-    )
-    return _delivered(made)
+    async with progress(ctx, "drawing") as on_chunk:
+        made = await ctx.request_context.lifespan_context.services.images.generate(
+            prompt,
+            Shape.of(aspect_ratio, size, image_size, quality),
+            n=n,
+            references=images,
+            model=model,
+            on_chunk=on_chunk,
+        )
+    return _delivered(made, local=not ctx.request_context.lifespan_context.remote)
 
 
-def _delivered(made: Pictures) -> CallToolResult:
+def _delivered(made: Pictures, *, local: bool) -> CallToolResult:
     content: list[str | ContentBlock] = [made.text]
     described: list[GeneratedImage] = []
     for picture in made.pictures:
@@ -86,7 +92,7 @@ def _delivered(made: Pictures) -> CallToolResult:
             mime_type=info.mime_type, width=info.width, height=info.height, bytes=len(picture.data)
         )
         if path is not None:
-            image.path, image.uri = str(path), path.as_uri()
+            image.uri = image_uri(path)
             content.append(
                 ResourceLink(
                     type="resource_link",
@@ -97,7 +103,11 @@ def _delivered(made: Pictures) -> CallToolResult:
                     description=f"{info.width}x{info.height} generated image",
                 )
             )
-            content.append(f"Saved {info.width}x{info.height} image to {path}")
+            if local:  # a caller on this machine may open the file itself
+                image.path = str(path)
+                content.append(f"Saved {info.width}x{info.height} image to {path} (resource {image.uri})")
+            else:
+                content.append(f"Saved {info.width}x{info.height} image as resource {image.uri}")
         else:
             content.append(
                 ImageContent(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ...antigravity.responses import Usage
 from ..runtime import Runtime
-from .common import progress_reporter, tool_result
+from .common import progress, tool_result
 from .guard import ToolSpec
 
 
@@ -52,15 +52,16 @@ async def transcribe(
     With timestamps or speakers the transcript comes back as segments [{start, end, speaker, text}].
     Up to about 15 MB of audio fits one call (the upstream's 20 MB request limit, base64 included).
     """
-    heard = await ctx.request_context.lifespan_context.services.transcription.transcribe(
-        audio,
-        language=language,
-        timestamps=timestamps,
-        speakers=speakers,
-        context=prompt,
-        model=model,
-        on_chunk=progress_reporter(ctx, "transcribing"),
-    )
+    async with progress(ctx, "transcribing") as on_chunk:
+        heard = await ctx.request_context.lifespan_context.services.transcription.transcribe(
+            audio,
+            language=language,
+            timestamps=timestamps,
+            speakers=speakers,
+            context=prompt,
+            model=model,
+            on_chunk=on_chunk,
+        )
     result = TranscribeResult(
         text=heard.text,
         segments=[Segment(start=s.start, end=s.end, speaker=s.speaker, text=s.text) for s in heard.segments]

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ...antigravity.responses import Usage
 from ..runtime import Runtime
-from .common import progress_reporter, tool_result
+from .common import progress, tool_result
 from .guard import ToolSpec
 
 
@@ -50,13 +50,14 @@ async def vision(
     Images may be file paths, file:// or http(s) URLs, data: URIs or base64; their type is read
     from their bytes. URLs to internal addresses are refused.
     """
-    seen = await ctx.request_context.lifespan_context.services.vision.ask(
-        prompt,
-        ([image] if image else []) + (images or []),
-        model=model,
-        resolution=media_resolution,
-        on_chunk=progress_reporter(ctx, "looking"),
-    )
+    async with progress(ctx, "looking") as on_chunk:
+        seen = await ctx.request_context.lifespan_context.services.vision.ask(
+            prompt,
+            ([image] if image else []) + (images or []),
+            model=model,
+            resolution=media_resolution,
+            on_chunk=on_chunk,
+        )
     result = VisionResult(
         text=seen.text,
         model=seen.model,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ...web.reading import Engine, Reading
 from ..runtime import Runtime
-from .common import progress_reporter, tool_result
+from .common import progress, tool_result
 from .guard import ToolSpec
 
 
@@ -54,14 +54,15 @@ async def web_reader(
     through URL context instead. The result says which engine served it.
     """
     runtime = ctx.request_context.lifespan_context
-    reading = await runtime.services.reading.read(
-        url,
-        fmt=format,
-        question=question,
-        start_index=start_index,
-        max_length=max_length,
-        on_chunk=progress_reporter(ctx, "reading"),
-    )
+    async with progress(ctx, "reading") as on_chunk:
+        reading = await runtime.services.reading.read(
+            url,
+            fmt=format,
+            question=question,
+            start_index=start_index,
+            max_length=max_length,
+            on_chunk=on_chunk,
+        )
     return _render(reading)
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ...antigravity.responses import Usage
 from ..runtime import Runtime
-from .common import progress_reporter, tool_result
+from .common import progress, tool_result
 from .guard import ToolSpec
 
 
@@ -62,13 +62,14 @@ async def web_search(
     Citation markers [n] sit right after the sentence each source supports; the numbered
     sources give title, URL and domain; the searches the model ran are listed.
     """
-    found = await ctx.request_context.lifespan_context.services.search.search(
-        query,
-        model=model,
-        max_sources=max_sources,
-        resolve_links=resolve_links,
-        on_chunk=progress_reporter(ctx, "searching"),
-    )
+    async with progress(ctx, "searching") as on_chunk:
+        found = await ctx.request_context.lifespan_context.services.search.search(
+            query,
+            model=model,
+            max_sources=max_sources,
+            resolve_links=resolve_links,
+            on_chunk=on_chunk,
+        )
     result = SearchResult(
         answer=found.answer,
         sources=[
