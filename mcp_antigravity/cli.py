@@ -158,7 +158,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from .server.transports import serve
 
     exposed = args.transport != "stdio" and not _is_loopback(args.host)
-    if exposed and settings.http_token is None:
+    if exposed and settings.http_token is None and settings.http_tokens_file is None:
         if not args.allow_unauthenticated:
             print(
                 f"Refusing to listen on {args.host} without authentication: set ANTIGRAVITY_HTTP_TOKEN (callers then "
@@ -167,6 +167,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         log.warning("listening on %s without authentication (--allow-unauthenticated)", args.host)
+    if args.transport != "stdio" and settings.http_tokens_file is not None:
+        from .server.httpauth import CallersFileError, read_callers
+
+        try:
+            read_callers(settings.http_tokens_file)
+        except CallersFileError as exc:
+            print(exc, file=sys.stderr)
+            return 2
 
     async def run() -> None:
         async with contextlib.AsyncExitStack() as stack:

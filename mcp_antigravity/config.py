@@ -234,6 +234,11 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token the HTTP transports require; needed to listen beyond loopback.",
     )
+    http_tokens_file: Path | None = Field(
+        default=None,
+        description='TOML file of HTTP callers (name = "token", 16+ characters each); each caller sees only '
+        "its own sessions and images.",
+    )
     http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default=[],
         description="Host names (optionally with :port) the HTTP server answers to, for DNS-rebinding protection "

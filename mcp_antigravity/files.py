@@ -76,3 +76,11 @@ def write_private(folder: Path, name: str, data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target.resolve()
+
+
+def caller_folder(folder: Path, caller: str | None) -> Path:
+    """Where the files of ``caller`` live inside ``folder``: ``folder`` itself for the local user
+    (``None``), else a subfolder named by a hash of the caller (never by the caller's own text)."""
+    if caller is None:
+        return folder
+    return folder / "callers" / hashlib.sha256(caller.encode()).hexdigest()[:24]

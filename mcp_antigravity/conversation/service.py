@@ -74,6 +74,8 @@ class ChatRequest:
     allowed_functions: Sequence[str] | None = None
     function_results: Sequence[FunctionResult] = ()
     response_schema: Mapping[str, Any] | None = None
+    caller: str | None = None
+    """Who asks: sessions belong to their caller, and no caller sees another's."""
 
 
 @dataclass(frozen=True)
@@ -114,14 +116,14 @@ class Conversations:
         """Take one turn (see the module documentation); ``on_chunk`` sees the answer stream in."""
         session_id = request.session_id
         if request.function_results and session_id is None:
-            session_id = await self.sessions.session_for_call(request.function_results[0].id)
+            session_id = await self.sessions.session_for_call(request.function_results[0].id, request.caller)
             if session_id is None:
                 raise UnknownCall(request.function_results[0].id)
         if request.prompt is None and not request.function_results and not request.reset:
             raise NothingToAsk()
         if request.response_schema is not None:  # clear mistakes repaired; the rest checked later
             request = replace(request, response_schema=repair_schema(dict(request.response_schema)))
-        async with self.sessions.hold(session_id) as session:
+        async with self.sessions.hold(session_id, request.caller) as session:
             if request.reset:
                 await self.sessions.reset(session)
                 if request.prompt is None and not request.function_results:

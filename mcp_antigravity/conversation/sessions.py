@@ -32,30 +32,36 @@ class Sessions:
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
 
     @asynccontextmanager
-    async def hold(self, session_id: str | None) -> AsyncIterator[Session]:
-        """The session, locked against other calls until the block ends.
+    async def hold(self, session_id: str | None, owner: str | None = None) -> AsyncIterator[Session]:
+        """``owner``'s session, locked against other calls until the block ends.
 
-        ``None`` gives a new session that exists in memory only until its first turn is stored.
+        ``None`` gives a new session of ``owner`` that exists in memory only until its first turn
+        is stored. Another caller's session is unknown to this one, exactly as a missing one.
         """
         if session_id is None:
             now = self._clock()
-            yield Session("s_" + secrets.token_hex(8), now, now)
+            yield Session("s_" + secrets.token_hex(8), now, now, owner=owner)
             return
         lock = self._locks.get(session_id)
         if lock is None:
             lock = self._locks[session_id] = anyio.Lock()
         async with lock:
-            yield await self.history(session_id)
+            yield await self.history(session_id, owner)
 
-    async def session_for_call(self, call_id: str) -> str | None:
-        return await self.store.session_for_call(call_id)
-
-    async def summaries(self) -> list[SessionSummary]:
-        return await self.store.summaries()
-
-    async def history(self, session_id: str) -> Session:
+    async def session_for_call(self, call_id: str, owner: str | None = None) -> str | None:
+        """The session of ``owner`` that waits for the result of ``call_id``."""
+        session_id = await self.store.session_for_call(call_id)
+        if session_id is None:
+            return None
         session = await self.store.load(session_id)
-        if session is None:
+        return session_id if session is not None and session.owner == owner else None
+
+    async def summaries(self, owner: str | None = None) -> list[SessionSummary]:
+        return [s for s in await self.store.summaries() if s.owner == owner]
+
+    async def history(self, session_id: str, owner: str | None = None) -> Session:
+        session = await self.store.load(session_id)
+        if session is None or session.owner != owner:
             raise UnknownSession(session_id)
         return session
 

@@ -102,6 +102,8 @@ class SqliteDatabase:
             self._db.execute("ALTER TABLE sessions ADD COLUMN upstream_id TEXT")
         if "account" not in columns:  # a store from before accounts
             self._db.execute("ALTER TABLE sessions ADD COLUMN account TEXT")
+        if "owner" not in columns:  # a store from before callers had sessions of their own
+            self._db.execute("ALTER TABLE sessions ADD COLUMN owner TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -123,8 +125,8 @@ class SqliteDatabase:
     def load(self, session_id: str) -> Session | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, created, updated, model, system, functions, waiting, next_seq, upstream_id, account "
-                "FROM sessions "
+                "SELECT id, created, updated, model, system, functions, waiting, next_seq, upstream_id, account, "
+                "owner FROM sessions "
                 "WHERE id = ?",
                 (session_id,),
             ).fetchone()
@@ -156,7 +158,8 @@ class SqliteDatabase:
             turns,
             signatures,
             row[8] or new_session_id(),
-            row[9],
+            owner=row[10],
+            account=row[9],
         )
 
     def session_for_call(self, call_id: str) -> str | None:
@@ -169,10 +172,10 @@ class SqliteDatabase:
     def summaries(self) -> list[SessionSummary]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT s.id, s.created, s.updated, s.model, s.waiting, COUNT(t.seq) FROM sessions s "
+                "SELECT s.id, s.created, s.updated, s.model, s.waiting, COUNT(t.seq), s.owner FROM sessions s "
                 "LEFT JOIN turns t ON t.session_id = s.id GROUP BY s.id ORDER BY s.updated DESC"
             ).fetchall()
-        return [SessionSummary(r[0], r[1], r[2], r[3], r[5], sorted(json.loads(r[4]))) for r in rows]
+        return [SessionSummary(r[0], r[1], r[2], r[3], r[5], sorted(json.loads(r[4])), r[6]) for r in rows]
 
     # ------------------------------------------------------------------ writes
 
@@ -208,8 +211,8 @@ class SqliteDatabase:
                     )
                 shift = row[0] - session.next_seq
             db.execute(
-                "INSERT OR IGNORE INTO sessions (id, created, updated) VALUES (?, ?, ?)",
-                (session.id, session.created, now),
+                "INSERT OR IGNORE INTO sessions (id, created, updated, owner) VALUES (?, ?, ?, ?)",
+                (session.id, session.created, now, session.owner),
             )
             if row is not None and row[2] is not None and row[2] != session.account:
                 # the conversation moved: the other account's signatures are no use to this one

@@ -50,6 +50,9 @@ class Session:
     signatures: list[Signature] = field(default_factory=list)
     upstream_id: str = field(default_factory=new_session_id)
     """The ``sessionId`` the upstream sees for this conversation: random, stable, unrelated to ``id``."""
+    owner: str | None = None
+    """The caller the session belongs to (``None``: the local user, or the one caller of an HTTP
+    server with a single token); only that caller sees or continues it."""
     account: str | None = None
     """The account the conversation is on (``None`` before its first turn, or from before accounts).
     Every stored signature of the session was made by this account: a commit by another one
@@ -64,6 +67,7 @@ class SessionSummary:
     model: str | None
     turns: int
     waiting: list[str]
+    owner: str | None = None
 
 
 @dataclass(frozen=True)

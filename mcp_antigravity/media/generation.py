@@ -27,7 +27,7 @@ from ..antigravity.wire import (
     ImageConfig,
     Part,
 )
-from ..files import output_name, write_private
+from ..files import caller_folder, output_name, write_private
 from .info import CorruptMedia, ImageInfo, image_info
 from .loader import MediaError, MediaLoader, check_request_budget
 from .parts import media_parts
@@ -142,7 +142,9 @@ class ImageGeneration:
         references: list[str] | None = None,
         model: str | None = None,
         on_chunk: ChunkCallback | None = None,
+        caller: str | None = None,
     ) -> Pictures:
+        """``caller``'s images: saved ones go to that caller's folder (see :func:`..files.caller_folder`)."""
         loaded = await self.loader.load_all(references or [], "image")
         check_request_budget(loaded, prompt)
         request = GenerateContentRequest(
@@ -184,10 +186,10 @@ class ImageGeneration:
                 words.append(text)
         text = " ".join(words)
         usage = sum((usage_of(r) for r in responses), Usage())
-        pictures = await self._deliver(made, text, prompt)
+        pictures = await self._deliver(made, text, prompt, caller_folder(self.output_dir, caller))
         return Pictures(pictures, text, asked[0].model, shape, usage)
 
-    async def _deliver(self, made: list[bytes], text: str, prompt: str) -> list[Picture]:
+    async def _deliver(self, made: list[bytes], text: str, prompt: str, folder: Path) -> list[Picture]:
         infos = []
         for data in made:
             try:
@@ -201,7 +203,7 @@ class ImageGeneration:
         for index, (data, info) in enumerate(zip(made, infos, strict=True), start=1):
             extension = info.mime_type.split("/")[1].replace("jpeg", "jpg")
             path = await anyio.to_thread.run_sync(
-                write_private, self.output_dir, output_name(prompt, index, extension), data
+                write_private, folder, output_name(prompt, index, extension), data
             )
             pictures.append(Picture(data, info, path))
         return pictures

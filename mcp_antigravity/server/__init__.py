@@ -9,6 +9,7 @@ from mcp.server import MCPServer
 
 from .._version import __version__
 from ..config import Settings
+from .callers import CallerAwareServer
 from .resources import register_resources
 from .runtime import Runtime
 from .tools import register_tools
@@ -32,7 +33,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> MCPServe
         async with shared:
             yield shared
 
-    server: MCPServer[Runtime] = MCPServer(
+    server: MCPServer[Runtime] = CallerAwareServer(
         "mcp-antigravity",
         version=__version__,
         instructions=INSTRUCTIONS,

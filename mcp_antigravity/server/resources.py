@@ -1,4 +1,5 @@
-"""Resources: the sessions the server holds, to list and to read."""
+"""Resources: the sessions, generated images, models and quota, to list and to read. Sessions
+and images are the caller's own (see :mod:`.httpauth`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from ..accounts import Account
 from ..accounts.views import account_view, model_view
 from ..antigravity.models import describe
 from ..conversation.errors import UnknownSession
+from ..files import caller_folder
+from .callers import reader
 from .runtime import Runtime
 
 SESSIONS_URI = "antigravity://sessions"
@@ -66,9 +69,8 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
         "read each with, its type and size.",
     )
     async def list_images() -> str:
-        return json.dumps(
-            {"images": await anyio.to_thread.run_sync(_saved_images, runtime.settings.images_path)}
-        )
+        folder = caller_folder(runtime.settings.images_path, reader())
+        return json.dumps({"images": await anyio.to_thread.run_sync(_saved_images, folder)})
 
     for extension, mime_type in IMAGE_TYPES.items():
         _image_template(server, runtime, extension, mime_type)
@@ -90,7 +92,7 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
                 "turns": s.turns,
                 "waiting_for_function_results": s.waiting,
             }
-            for s in await runtime.sessions.summaries()
+            for s in await runtime.sessions.summaries(reader())
         ]
         return json.dumps({"sessions": summaries}, indent=1)
 
@@ -103,7 +105,7 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
     )
     async def read_session(session_id: str) -> str:
         try:
-            session = await runtime.sessions.history(session_id)
+            session = await runtime.sessions.history(session_id, reader())
         except UnknownSession:
             raise ResourceError(f"Unknown session {session_id!r}") from None
         return json.dumps(
@@ -143,7 +145,7 @@ def _image_template(server: MCPServer[Runtime], runtime: Runtime, extension: str
         description="One image image_generate saved, by the name its result gave.",
     )
     async def read_image(name: str) -> bytes:
-        path = _image_path(runtime.settings.images_path, name, extension)
+        path = _image_path(caller_folder(runtime.settings.images_path, reader()), name, extension)
         try:
             return await anyio.to_thread.run_sync(path.read_bytes)
         except OSError:

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 from .._serving import bind_socket
 from ..config import Settings
 from . import build_server
-from .httpauth import RequireBearerToken
+from .httpauth import RequireBearerToken, read_callers
 from .httpguard import (
     BodyLimit,
     ConcurrencyLimit,
@@ -83,6 +83,11 @@ def http_app(server: MCPServer[Runtime], settings: Settings, transport: Transpor
             max_request_body_size=settings.effective_http_max_body_bytes,
         )
     app = BodyLimit(app, settings.effective_http_max_body_bytes)
+    callers: dict[str, str | None] = {}
+    if settings.http_tokens_file is not None:
+        callers.update(read_callers(settings.http_tokens_file))
     if settings.http_token is not None:
-        app = RequireBearerToken(app, settings.http_token.get_secret_value())
+        callers[settings.http_token.get_secret_value()] = None
+    if callers:
+        app = RequireBearerToken(app, callers)
     return ConcurrencyLimit(app, settings.http_max_concurrent_requests)

@@ -15,6 +15,7 @@ from ...conversation.functions import FunctionCallResult, FunctionSpec
 from ...conversation.service import ChatReply, ChatRequest
 from ...conversation.thinking import ThinkingLevel
 from ...conversation.turns import FunctionMode, FunctionResult, Sampling
+from ..callers import caller_of
 from ..runtime import Runtime
 from .common import progress, tool_result
 from .guard import ToolSpec
@@ -147,6 +148,7 @@ async def chat(
                 allowed_functions=allowed_functions,
                 function_results=function_results or (),
                 response_schema=response_schema,
+                caller=caller_of(ctx),
             ),
             on_chunk=on_chunk,
         )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from ...antigravity.responses import Usage
 from ...media.generation import AspectRatio, Pictures, Shape
+from ..callers import caller_of
 from ..resources import image_uri
 from ..runtime import Runtime
 from .common import progress, tool_result
@@ -79,6 +80,7 @@ async def image_generate(
             references=images,
             model=model,
             on_chunk=on_chunk,
+            caller=caller_of(ctx),
         )
     return _delivered(made, local=not ctx.request_context.lifespan_context.remote)
 

@@ -1,0 +1,49 @@
+"""Who makes a call: the caller an HTTP bearer token names (:mod:`.httpauth`), carried in the
+ASGI scope's ``state`` (never in a header a client could send)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import ContextVar
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context
+from mcp.types import InputRequiredResult
+from pydantic import AnyUrl
+
+CALLER = "mcp_antigravity.caller"
+"""The key of the caller's name in the scope's ``state``."""
+
+
+def caller_of(ctx: Context[Any]) -> str | None:
+    """The caller's name, or ``None`` (stdio, or an HTTP server with one token or none)."""
+    request = ctx.request_context.request
+    scope = getattr(request, "scope", None)
+    state = scope.get("state") if isinstance(scope, dict) else None
+    caller = state.get(CALLER) if isinstance(state, dict) else None
+    return caller if isinstance(caller, str) else None
+
+
+_reading_for: ContextVar[str | None] = ContextVar("mcp_antigravity_reading_for", default=None)
+
+
+def reader() -> str | None:
+    """The caller a resource is being read for (inside a resource function)."""
+    return _reading_for.get()
+
+
+class CallerAwareServer(MCPServer[Any]):
+    """An MCP server whose resource functions know who reads them (:func:`reader`): the SDK gives
+    a context only to resource templates, and lists (``antigravity://sessions``) must be the
+    caller's own too."""
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        token = _reading_for.set(caller_of(context) if context is not None else None)
+        try:
+            return await super().read_resource(uri, context)
+        finally:
+            _reading_for.reset(token)
