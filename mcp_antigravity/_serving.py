@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 from collections.abc import AsyncIterator, Iterator
 
@@ -53,14 +54,35 @@ class _EmbeddedServer(uvicorn.Server):
             await server.wait_closed()
 
 
+class ListenError(OSError):
+    """The address cannot be listened on; the message says why and what to do."""
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or :class:`ListenError` saying why there is none."""
+    if not 0 <= port <= 65535:
+        raise ListenError(
+            f"Cannot listen on port {port}: a port is a number from 0 to 65535 (0: any free one)."
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
     # without it every response stalls ~40 ms on delayed ACKs.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        why = {
+            errno.EADDRINUSE: "the address is in use (another process listens there); pick another --port",
+            errno.EADDRNOTAVAIL: "no interface of this machine has that address; check --host",
+            errno.EACCES: "permission denied (ports below 1024 need privileges); pick a port above 1023",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+        raise ListenError(f"Cannot listen on {host}:{port}: {why}.") from None
+    except (OverflowError, socket.gaierror) as exc:
+        sock.close()
+        raise ListenError(f"Cannot listen on {host}:{port}: {exc}. Check --host and --port.") from None
     sock.listen(128)
     sock.setblocking(False)
     return sock

@@ -22,24 +22,31 @@ GROUPS = (("claude", "claude"), ("gemini-pro", "pro"), ("gemini-flash", "flash")
 """Model groups of ``accounts list``: a model belongs to the first group whose marker its id holds."""
 
 
-def add_parser(commands: Any) -> None:
-    accounts = commands.add_parser("accounts", help="the Google accounts the server calls with")
+def add_parser(commands: Any, after: argparse.ArgumentParser) -> None:
+    """``accounts ...`` and ``quota``; ``after`` holds the options that may follow any command."""
+    accounts = commands.add_parser(
+        "accounts", help="the Google accounts the server calls with", parents=[after]
+    )
     actions = accounts.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="log in with Google and store the account under its email")
+    add = actions.add_parser(
+        "add", help="log in with Google and store the account under its email", parents=[after]
+    )
     login_options(add)
     add.add_argument(
         "--refresh-token",
         metavar="TOKEN",
         help="store this refresh token instead of logging in (scripts, CI)",
     )
-    listing = actions.add_parser("list", help="every account: state, tier, project, quota per model group")
+    listing = actions.add_parser(
+        "list", help="every account: state, tier, project, quota per model group", parents=[after]
+    )
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     for name, text in (
         ("remove", "forget an account"),
         ("disable", "keep an account but stop using it"),
         ("enable", "use an account again (also after verifying it)"),
     ):
-        actions.add_parser(name, help=text).add_argument("email")
+        actions.add_parser(name, help=text, parents=[after]).add_argument("email")
     quota = commands.add_parser(
         "quota", help="every account's quota for every model, read from the upstream now"
     )

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import accounts_cli
+from . import accounts_cli, setup_cli
 from ._version import __version__
 
 if TYPE_CHECKING:  # imported when a command runs, so `--version` and `--help` load almost nothing
@@ -33,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
         "then config.toml in the user config directory)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # --config may also come after the command; there it overrides nothing unless given
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)", parents=[after])
     serve.add_argument("--transport", choices=["stdio", "streamable-http", "sse"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP transports: address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="HTTP transports: port to listen on")
@@ -49,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         help="answer from an in-process emulator instead of the real upstream (no account needed)",
     )
 
-    emulator = commands.add_parser("emulator", help="run the Antigravity emulator on its own")
+    emulator = commands.add_parser(
+        "emulator", help="run the Antigravity emulator on its own", parents=[after]
+    )
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8765)
     emulator.add_argument(
@@ -90,17 +95,22 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     login = commands.add_parser(
-        "login", help="log in with Google (OAuth with PKCE) and store the account (as `accounts add`)"
+        "login",
+        help="log in with Google (OAuth with PKCE) and store the account (as `accounts add`)",
+        parents=[after],
     )
     accounts_cli.login_options(login)
-    accounts_cli.add_parser(commands)
+    accounts_cli.add_parser(commands, after)
+    setup_cli.add_parser(commands, after)
 
     models = commands.add_parser(
-        "models", help="the models the upstream offers this account, with their quota"
+        "models", help="the models the upstream offers this account, with their quota", parents=[after]
     )
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
     commands.add_parser(
-        "config", help="print the effective settings and where each came from (secrets hidden)"
+        "config",
+        help="print the effective settings and where each came from (secrets hidden)",
+        parents=[after],
     )
 
     commands.add_parser("demo", help="run the emulator, the server and a real MCP client; call every tool")
@@ -122,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     import anyio
 
     from .accounts import AccountsFile
-    from .config import ConfigError, load_settings, unknown_environment_names
+    from .config import ConfigError, closest_setting, load_settings, unknown_environment_names
 
     try:
         settings = load_settings(args.config)
@@ -133,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     for name in unknown_environment_names():
-        log.warning("ignoring %s: no such setting (see the configuration reference in the README)", name)
+        meant = closest_setting(name)
+        hint = f"did you mean {meant}?" if meant else "see the configuration reference in the README"
+        log.warning("ignoring %s: no such setting (%s)", name, hint)
 
     if args.command == "serve":
         return _serve(settings, args)
@@ -141,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         return accounts_cli.add(settings, AccountsFile(settings.accounts_path), args)
     if args.command in ("accounts", "quota"):
         return accounts_cli.run(settings, args)
+    if args.command == "setup":
+        return setup_cli.run(settings, args)
     if args.command == "emulator":
         return _emulator(settings, args)
     if args.command == "models":
@@ -183,14 +197,43 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
             await serve(served, args.transport, host=args.host, port=args.port)
 
-    with contextlib.suppress(KeyboardInterrupt):
-        anyio.run(run)
+    problem = _unwritable(settings.sessions_path.parent)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    from ._serving import ListenError
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            anyio.run(run)
+    except ListenError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why the data directory cannot hold the server's files, or ``None`` when it can."""
+    import tempfile
+
+    from .files import private_directory
+
+    try:
+        private_directory(folder)
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as exc:
+        return (
+            f"Cannot write the data directory {folder}: {exc.strerror or exc}. Set ANTIGRAVITY_DATA_DIR "
+            "to a folder you can write."
+        )
 
 
 @contextlib.asynccontextmanager
 async def _against_emulator(settings: Settings) -> AsyncIterator[Settings]:
     """``serve --emulator``: an in-process emulator, and the settings that point the server at it."""
+    from urllib.parse import urlsplit
+
     from pydantic import SecretStr
 
     from .emulator import EmulatorConfig, running_emulator
@@ -207,6 +250,8 @@ async def _against_emulator(settings: Settings) -> AsyncIterator[Settings]:
                 # pretend conversations and pictures stay apart from real ones
                 "data_dir": settings.sessions_path.parent / "emulator",
                 "output_dir": settings.sessions_path.parent / "emulator" / "images",
+                # its search answers link to its own redirect host: let web_search resolve them
+                "fetch_allow": [*settings.fetch_allow, urlsplit(url).netloc],
             }
         )
 

@@ -421,12 +421,25 @@ def _describe(error: ValidationError, path: Path | None) -> str:
     return "\n".join(lines)
 
 
+def known_environment_names() -> set[str]:
+    return {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {f"{ENV_PREFIX}CONFIG_FILE"}
+
+
 def unknown_environment_names() -> list[str]:
     """``ANTIGRAVITY_*`` variables that name no setting (typos such as ``ANTIGRAVITY_ENDPOINT``)."""
-    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {f"{ENV_PREFIX}CONFIG_FILE"}
+    known = known_environment_names()
     return sorted(
         name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name.upper() not in known
     )
+
+
+def closest_setting(name: str) -> str | None:
+    """The setting a misspelled variable most likely meant (``ANTIGRAVITY_DEFAULT_MODLE`` →
+    ``ANTIGRAVITY_DEFAULT_MODEL``), or ``None`` when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name.upper(), sorted(known_environment_names()), n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -10,8 +10,11 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
-from mcp.types import InputRequiredResult
-from pydantic import AnyUrl
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import AnyUrl, ValidationError
+
+from .argument_errors import describe_arguments
 
 CALLER = "mcp_antigravity.caller"
 """The key of the caller's name in the scope's ``state``."""
@@ -35,9 +38,22 @@ def reader() -> str | None:
 
 
 class CallerAwareServer(MCPServer[Any]):
-    """An MCP server whose resource functions know who reads them (:func:`reader`): the SDK gives
-    a context only to resource templates, and lists (``antigravity://sessions``) must be the
-    caller's own too."""
+    """The SDK's server with two things told better: resource functions know who reads them
+    (:func:`reader`; the SDK gives a context only to resource templates, and lists such as
+    ``antigravity://sessions`` must be the caller's own too), and a tool's argument mistakes are
+    told as sentences (:func:`..argument_errors.describe_arguments`)."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, ValidationError) or isinstance(exc, UnexpectedToolError):
+                raise
+            tool = self._tool_manager.get_tool(name)
+            raise ToolError(describe_arguments(name, cause, tool.parameters if tool else None)) from cause
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None

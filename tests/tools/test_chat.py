@@ -216,8 +216,11 @@ async def test_truncated_answer_is_flagged(mcp_client: Client) -> None:
     ("arguments", "message"),
     [
         ({"prompt": ""}, "at least 1 character"),
-        ({"prompt": "x", "temperature": 3}, "less than or equal to 2"),
-        ({"prompt": "x", "max_output_tokens": 0}, "greater than or equal to 1"),
+        ({"prompt": "x", "temperature": 3}, "argument `temperature` must be between 0 and 2 (got 3)"),
+        (
+            {"prompt": "x", "max_output_tokens": 0},
+            "argument `max_output_tokens` must be between 1 and 1048576 (got 0)",
+        ),
         ({"prompt": "x", "stop": ["a", "b", "c", "d", "e", "f"]}, "at most 5 items"),
         ({}, "Give a prompt"),
     ],

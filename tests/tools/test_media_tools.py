@@ -257,7 +257,7 @@ async def test_image_refusals_carry_the_reason_and_the_models_words(
         ({"aspect_ratio": "1:1", "size": "10x10"}, "not both"),
         ({"image_size": "1K", "quality": "hd"}, "not both"),
         ({"size": "big"}, "is not WIDTHxHEIGHT"),
-        ({"n": 5}, "less than or equal to 4"),
+        ({"n": 5}, "argument `n` must be between 1 and 4 (got 5)"),
     ],
 )
 async def test_image_arguments_are_checked(client: Client, arguments: dict[str, Any], message: str) -> None:

@@ -312,3 +312,21 @@ async def test_emulator_url_context_limit_and_redirects(emulator: Running, http:
     assert response.status_code == 400 and "exceeds the limit of 20" in response.json()["error"]["message"]
     redirect = await http.get(f"{url}/grounding-api-redirect/rocket")
     assert redirect.status_code == 302 and redirect.headers["location"] == "https://space.example/launch"
+
+
+async def test_serve_emulator_resolves_its_own_search_links(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from mcp import StdioServerParameters
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
+    env.update(XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "mcp_antigravity", "serve", "--emulator"], env=env
+    )
+    async with Client(params) as client:
+        result = await client.call_tool("web_search", {"query": "서울 날씨"})
+    assert not result.is_error, text_of(result)
+    data = result.structured_content
+    assert data is not None and [s["url"] for s in data["sources"]] == ["https://weather.example.kr/seoul"]
