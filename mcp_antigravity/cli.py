@@ -47,6 +47,16 @@ def _parser() -> argparse.ArgumentParser:
         help="listen beyond loopback without ANTIGRAVITY_HTTP_TOKEN (only behind an authenticating proxy)",
     )
     serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="streamable HTTP without MCP sessions: every request on its own, for replicas behind a load balancer",
+    )
+    serve.add_argument(
+        "--resumable",
+        action="store_true",
+        help="streamable HTTP: keep each stream's events a while, so a client that reconnects gets what it missed",
+    )
+    serve.add_argument(
         "--emulator",
         action="store_true",
         help="answer from an in-process emulator instead of the real upstream (no account needed)",
@@ -171,6 +181,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from .server.transports import serve
 
+    if (args.stateless or args.resumable) and args.transport != "streamable-http":
+        print("--stateless and --resumable are for --transport streamable-http.", file=sys.stderr)
+        return 2
+    if args.stateless and args.resumable:
+        print("--resumable needs MCP sessions, which --stateless does without; choose one.", file=sys.stderr)
+        return 2
     exposed = args.transport != "stdio" and not _is_loopback(args.host)
     if exposed and settings.http_token is None and settings.http_tokens_file is None:
         if not args.allow_unauthenticated:
@@ -195,7 +211,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             served = (
                 await stack.enter_async_context(_against_emulator(settings)) if args.emulator else settings
             )
-            await serve(served, args.transport, host=args.host, port=args.port)
+            await serve(
+                served,
+                args.transport,
+                host=args.host,
+                port=args.port,
+                stateless=args.stateless,
+                resumable=args.resumable,
+            )
 
     problem = _unwritable(settings.sessions_path.parent)
     if problem is not None:

@@ -11,7 +11,8 @@ from mcp.server import MCPServer
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, InputRequiredResult
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
 from pydantic import AnyUrl, ValidationError
 
 from .argument_errors import describe_arguments
@@ -38,14 +39,18 @@ def reader() -> str | None:
 
 
 class CallerAwareServer(MCPServer[Any]):
-    """The SDK's server with two things told better: resource functions know who reads them
+    """The SDK's server with three things told better: resource functions know who reads them
     (:func:`reader`; the SDK gives a context only to resource templates, and lists such as
-    ``antigravity://sessions`` must be the caller's own too), and a tool's argument mistakes are
-    told as sentences (:func:`..argument_errors.describe_arguments`)."""
+    ``antigravity://sessions`` must be the caller's own too); a tool's argument mistakes are
+    told as sentences (:func:`..argument_errors.describe_arguments`); and an unknown tool or
+    prompt is the protocol's error (-32602 Invalid params), not a failed call."""
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        if self._tool_manager.get_tool(name) is None:  # the protocol's error, not a failed call
+            known = ", ".join(t.name for t in self._tool_manager.list_tools())
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name} (this server has {known})")
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -54,6 +59,15 @@ class CallerAwareServer(MCPServer[Any]):
                 raise
             tool = self._tool_manager.get_tool(name)
             raise ToolError(describe_arguments(name, cause, tool.parameters if tool else None)) from cause
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        if self._prompt_manager.get_prompt(name) is None:
+            raise MCPError(
+                code=INVALID_PARAMS, message=f"Unknown prompt: {name} (this server has no prompts)"
+            )
+        return await super().get_prompt(name, arguments, context)
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None

@@ -86,7 +86,11 @@ BAD_INPUT: list[tuple[str, dict[str, Any], str]] = [
         "leads back to itself",
     ),
     ("chat", {"prompt": "x", "response_schema": {"$ref": "#/$defs/missing"}}, "points nowhere"),
-    ("chat", {"prompt": "x", "max_output_tokens": 2**64 + 1}, "less than or equal to 1048576"),
+    (
+        "chat",
+        {"prompt": "x", "max_output_tokens": 2**64 + 1},
+        "`max_output_tokens` must be between 1 and 1048576",
+    ),
 ]
 
 

@@ -47,9 +47,9 @@ async def test_tool_is_listed_with_schema_and_annotations(mcp_client: Client) ->
     assert chat.description is not None
     assert chat.description.startswith("Ask a Claude, Gemini or GPT-OSS model")
     assert "\n    " not in chat.description  # dedented for clients that show it
-    assert (
-        chat.annotations is not None and chat.annotations.read_only_hint and chat.annotations.open_world_hint
-    )
+    hints = chat.annotations
+    assert hints is not None and hints.open_world_hint  # it keeps sessions, and reset erases one
+    assert hints.read_only_hint is False and hints.destructive_hint is True
     assert "required" not in chat.input_schema  # prompt is optional when answering function calls
     assert set(chat.input_schema["properties"]) == {
         "prompt",
@@ -327,8 +327,9 @@ async def test_over_stdio_with_three_settings_alone(emulator: Running, tmp_path:
     assert instance.requests[-1]["body"]["project"] == PROJECT
 
 
-def start_server(transport: str, tmp_path: Path, **extra_env: str) -> Iterator[str]:
-    """`mcp-antigravity serve --transport <transport> --emulator` in a child process; yields its endpoint."""
+def start_server(transport: str, tmp_path: Path, *options: str, **extra_env: str) -> Iterator[str]:
+    """`mcp-antigravity serve --transport <transport> --emulator [options]` in a child process; yields
+    its endpoint."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path)
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
@@ -344,6 +345,7 @@ def start_server(transport: str, tmp_path: Path, **extra_env: str) -> Iterator[s
             "--port",
             "0",
             "--emulator",
+            *options,
         ],
         env=env,
         stderr=subprocess.PIPE,

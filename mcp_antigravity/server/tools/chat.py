@@ -196,5 +196,6 @@ def _result(reply: ChatReply) -> CallToolResult:
 TOOL: ToolSpec = ToolSpec(
     chat,
     "Chat with a model",
-    ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=False),
+    # it keeps conversations on the server, and reset=true erases one's history
+    ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=True, idempotent_hint=False),
 )
