@@ -89,6 +89,27 @@ def make_settings(*endpoints: str, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
+A, B, C = "a@example.com", "b@example.com", "c@example.com"
+
+
+def three_accounts(**per_account: dict[str, Any]) -> EmulatorConfig:
+    """An emulator that knows A (its first account), B and C, each with its own tokens and
+    project; ``per_account`` sets an account's quota, bursts or state (by email)."""
+    from mcp_antigravity.emulator.accounts import EmulatedAccount
+
+    return EmulatorConfig(
+        token=TOKEN,
+        project=PROJECT,
+        email=A,
+        refresh_token="rt-a",
+        accounts=[
+            EmulatedAccount(A, TOKEN, "rt-a", PROJECT, **per_account.get(A, {})),
+            EmulatedAccount(B, "tok-b", "rt-b", "proj-b", **per_account.get(B, {})),
+            EmulatedAccount(C, "tok-c", "rt-c", "proj-c", **per_account.get(C, {})),
+        ],
+    )
+
+
 OAUTH_CLIENT = {"oauth_client_id": "desktop-client", "oauth_client_secret": "desktop-secret"}
 
 

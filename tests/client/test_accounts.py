@@ -26,41 +26,28 @@ from mcp_antigravity.antigravity import (
 )
 from mcp_antigravity.antigravity.wire import Content, GenerateContentRequest, Part
 from mcp_antigravity.emulator import Emulator, EmulatorConfig, parse_fault, running_emulator
-from mcp_antigravity.emulator.accounts import VERIFY_URL, EmulatedAccount
+from mcp_antigravity.emulator.accounts import VERIFY_URL
 
 from ..conftest import (
     PROJECT,
-    TOKEN,
+    A,
+    B,
+    C,
     RecordingSleep,
     generations,
     make_settings,
     pool_settings,
     store_accounts,
+    three_accounts,
 )
 
 pytestmark = pytest.mark.anyio
 
 MODEL = "claude-sonnet-4-6"
-A, B, C = "a@example.com", "b@example.com", "c@example.com"
 
 
 def ask(text: str = "hello") -> GenerateContentRequest:
     return GenerateContentRequest(contents=[Content(role="user", parts=[Part(text=text)])])
-
-
-def three(**per_account: dict[str, Any]) -> EmulatorConfig:
-    """A (the emulator's first account), B and C, each with its own project."""
-    return EmulatorConfig(
-        token=TOKEN,
-        project=PROJECT,
-        email=A,
-        refresh_token="rt-a",
-        accounts=[
-            EmulatedAccount(A, TOKEN, "rt-a", PROJECT, **per_account.get(A, {})),
-            EmulatedAccount(B, "tok-b", "rt-b", "proj-b", **per_account.get(B, {})),
-            EmulatedAccount(C, "tok-c", "rt-c", "proj-c", **per_account.get(C, {})),
-        ],
-    )
 
 
 @asynccontextmanager
@@ -89,7 +76,7 @@ def stored(file: AccountsFile) -> dict[str, Account]:
 
 
 async def test_each_account_calls_with_its_own_token_and_project(tmp_path: Path) -> None:
-    async with pool_client(three(), tmp_path, A, B, C, account_strategy="round-robin") as (
+    async with pool_client(three_accounts(), tmp_path, A, B, C, account_strategy="round-robin") as (
         instance,
         client,
         file,
@@ -109,7 +96,7 @@ async def test_each_account_calls_with_its_own_token_and_project(tmp_path: Path)
 
 async def test_quota_exhaustion_cools_the_account_until_its_reset_and_moves_at_once(tmp_path: Path) -> None:
     sleep = RecordingSleep()
-    config = three(**{A: {"quota": {MODEL: 1}, "window": 7200.0}})
+    config = three_accounts(**{A: {"quota": {MODEL: 1}, "window": 7200.0}})
     async with pool_client(config, tmp_path, A, B, sleep=sleep, account_strategy="sticky") as (
         instance,
         client,
@@ -127,7 +114,9 @@ async def test_quota_exhaustion_cools_the_account_until_its_reset_and_moves_at_o
 
 
 async def test_every_account_spent_fails_fast_with_each_reset_and_the_models_left(tmp_path: Path) -> None:
-    config = three(**{A: {"quota": {MODEL: 1}, "window": 3600.0}, B: {"quota": {MODEL: 1}, "window": 7200.0}})
+    config = three_accounts(
+        **{A: {"quota": {MODEL: 1}, "window": 3600.0}, B: {"quota": {MODEL: 1}, "window": 7200.0}}
+    )
     async with pool_client(config, tmp_path, A, B) as (instance, client, _):
         await client.available_models(account=A)  # the quota of the other models, as the upstream says it
         await client.generate(MODEL, ask())
@@ -148,7 +137,7 @@ async def test_every_account_spent_fails_fast_with_each_reset_and_the_models_lef
 
 
 async def test_a_short_rate_limit_is_waited_out_on_the_same_account(tmp_path: Path) -> None:
-    config = three(**{A: {"burst": 1, "burst_window": 0.4}})
+    config = three_accounts(**{A: {"burst": 1, "burst_window": 0.4}})
     async with pool_client(config, tmp_path, A, B, sleep=anyio.sleep, account_strategy="sticky") as (
         instance,
         client,
@@ -161,7 +150,7 @@ async def test_a_short_rate_limit_is_waited_out_on_the_same_account(tmp_path: Pa
 
 
 async def test_a_longer_rate_limit_cools_the_account_briefly_and_moves(tmp_path: Path) -> None:
-    config = three(**{A: {"burst": 1, "burst_window": 60.0}})
+    config = three_accounts(**{A: {"burst": 1, "burst_window": 60.0}})
     async with pool_client(config, tmp_path, A, B, account_strategy="sticky") as (instance, client, file):
         await client.generate(MODEL, ask())
         await client.generate(MODEL, ask())
@@ -172,7 +161,7 @@ async def test_a_longer_rate_limit_cools_the_account_briefly_and_moves(tmp_path:
 
 async def test_with_no_other_account_a_longer_rate_limit_waits(tmp_path: Path) -> None:
     sleep = RecordingSleep()
-    config = three(**{A: {"burst": 1, "burst_window": 10.0}})
+    config = three_accounts(**{A: {"burst": 1, "burst_window": 10.0}})
     async with pool_client(config, tmp_path, A, sleep=sleep, max_retry_delay=30.0) as (
         _,
         client,
@@ -186,7 +175,7 @@ async def test_with_no_other_account_a_longer_rate_limit_waits(tmp_path: Path) -
 
 
 async def test_an_account_that_must_be_verified_is_marked_with_its_link_and_skipped(tmp_path: Path) -> None:
-    config = three(**{A: {"state": "verify"}})
+    config = three_accounts(**{A: {"state": "verify"}})
     async with pool_client(config, tmp_path, A, B, account_strategy="sticky") as (instance, client, file):
         await client.generate(MODEL, ask())
         await client.generate(MODEL, ask())
@@ -198,7 +187,7 @@ async def test_an_account_that_must_be_verified_is_marked_with_its_link_and_skip
 async def test_a_suspended_account_and_a_dead_refresh_token_are_disabled_with_the_reason(
     tmp_path: Path,
 ) -> None:
-    config = three(**{A: {"state": "suspended"}})
+    config = three_accounts(**{A: {"state": "suspended"}})
     tokens = {A: "rt-a", B: "rt-revoked", C: "rt-c"}
     async with pool_client(config, tmp_path, A, B, C, tokens=tokens, account_strategy="round-robin") as (
         instance,
@@ -216,7 +205,7 @@ async def test_a_suspended_account_and_a_dead_refresh_token_are_disabled_with_th
 
 
 async def test_a_refused_token_is_renewed_once_then_the_call_moves(tmp_path: Path) -> None:
-    config = three()
+    config = three_accounts()
     config.faults.append(parse_fault("expired_token:times=2"))
     async with pool_client(config, tmp_path, A, B, account_strategy="sticky") as (instance, client, file):
         await client.generate(MODEL, ask())
@@ -226,7 +215,7 @@ async def test_a_refused_token_is_renewed_once_then_the_call_moves(tmp_path: Pat
 
 
 async def test_a_pool_of_one_from_the_settings_fails_as_before(tmp_path: Path) -> None:
-    config = three(**{A: {"state": "verify"}})
+    config = three_accounts(**{A: {"state": "verify"}})
     async with running_emulator(config) as (_, url), httpx2.AsyncClient() as http:
         client = AntigravityClient(make_settings(url, data_dir=tmp_path), http, sleep=RecordingSleep())
         for _ in range(2):  # not marked: the user verifies, and the next call tries again
@@ -236,7 +225,11 @@ async def test_a_pool_of_one_from_the_settings_fails_as_before(tmp_path: Path) -
 
 
 async def test_another_processes_changes_are_seen(tmp_path: Path) -> None:
-    async with pool_client(three(), tmp_path, A, B, account_strategy="sticky") as (instance, client, file):
+    async with pool_client(three_accounts(), tmp_path, A, B, account_strategy="sticky") as (
+        instance,
+        client,
+        file,
+    ):
         await client.generate(MODEL, ask())
         first = served(instance)[0][0]
 
@@ -252,7 +245,7 @@ async def test_another_processes_changes_are_seen(tmp_path: Path) -> None:
 
 
 async def test_the_accounts_file_never_holds_more_than_the_accounts(tmp_path: Path) -> None:
-    async with pool_client(three(), tmp_path, A, B) as (_, client, file):
+    async with pool_client(three_accounts(), tmp_path, A, B) as (_, client, file):
         await client.available_models(account=B)
     data = json.loads(file.path.read_text())
     assert data["version"] == 1 and [a["email"] for a in data["accounts"]] == [A, B]

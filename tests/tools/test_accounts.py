@@ -17,25 +17,20 @@ from mcp_antigravity.emulator import running_emulator
 from mcp_antigravity.emulator.accounts import VERIFY_URL, EmulatedAccount
 from mcp_antigravity.emulator.app import EmulatorConfig
 
-from ..conftest import PROJECT, TOKEN, generations, pool_settings, store_accounts, text_of
+from ..conftest import A, B, C, generations, pool_settings, store_accounts, text_of, three_accounts
 
 pytestmark = pytest.mark.anyio
 
 MODEL = "claude-sonnet-4-6"
-A, B, C = "a@example.com", "b@example.com", "c@example.com"
 
 
 def config(quota_a: int) -> EmulatorConfig:
-    return EmulatorConfig(
-        token=TOKEN,
-        project=PROJECT,
-        email=A,
-        refresh_token="rt-a",
-        accounts=[
-            EmulatedAccount(A, TOKEN, "rt-a", PROJECT, quota={MODEL: quota_a}, window=3600.0),
-            EmulatedAccount(B, "tok-b", "rt-b", "proj-b", state="verify"),
-            EmulatedAccount(C, "tok-c", "rt-c", "proj-c", quota={MODEL: 1000}),
-        ],
+    return three_accounts(
+        **{
+            A: {"quota": {MODEL: quota_a}, "window": 3600.0},
+            B: {"state": "verify"},
+            C: {"quota": {MODEL: 1000}},
+        }
     )
 
 
