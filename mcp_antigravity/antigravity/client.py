@@ -397,7 +397,7 @@ class AntigravityClient:
     async def _project_of(self, lease: Lease) -> str:
         if self._settings.project or lease.project is None:
             project = await self._projects.project_for(lease.email)
-            if not self._settings.project:
+            if not self._settings.project and lease.email in self._projects.found:  # never the fallback
                 await self.accounts.saw_project(lease.email, project, self._projects.tiers.get(lease.email))
             return project
         return lease.project

@@ -53,6 +53,8 @@ class ProjectResolver:
         self._cache: dict[str, str] = {}
         self.tiers: dict[str, str] = {}
         """The tier discovery found, per account."""
+        self.found: set[str] = set()
+        """Accounts whose project the upstream named (not the fallback): only those are worth keeping."""
         self._locks: dict[str, anyio.Lock] = {}
 
     async def project_for(self, account: str) -> str:
@@ -74,12 +76,14 @@ class ProjectResolver:
             if loaded.current_tier is not None:
                 self.tiers[account] = loaded.current_tier.id
             if loaded.project_id:
+                self.found.add(account)
                 return loaded.project_id
             metadata = to_wire(
                 ClientMetadata(ide_type=IDE_TYPE, ide_version=await self._version(), ide_name=IDE_NAME)
             )
             onboarded = await self._onboard(account, loaded.tier_id, metadata)
             if onboarded:
+                self.found.add(account)
                 return onboarded
         except (AuthenticationError, PermissionDeniedError):
             raise

@@ -250,3 +250,19 @@ async def test_the_accounts_file_never_holds_more_than_the_accounts(tmp_path: Pa
     data = json.loads(file.path.read_text())
     assert data["version"] == 1 and [a["email"] for a in data["accounts"]] == [A, B]
     assert stored(file)[B].quota[MODEL].remaining == 1.0
+
+
+async def test_a_fallback_project_is_never_kept_with_the_account(tmp_path: Path) -> None:
+    from mcp_antigravity.config import DEFAULT_PROJECT
+
+    from .test_client import closed_port_url
+
+    # discovery cannot be reached: the call goes out under the fallback project, which is not stored
+    async with pool_client(three_accounts(), tmp_path, A, discovery_endpoints=[closed_port_url()]) as (
+        instance,
+        client,
+        file,
+    ):
+        await client.generate(MODEL, ask())
+    assert generations(instance)[0]["body"]["project"] == DEFAULT_PROJECT
+    assert stored(file)[A].project is None
