@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import json
 import os
 import resource
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,8 @@ async def wire_request(settings: Settings) -> tuple[str, dict[str, str], bytes]:
     async with open_http_client(settings) as http:
         client = AntigravityClient(settings, http)
         request = GenerateContentRequest(contents=[Content(role="user", parts=[Part(text=PROMPT)])])
-        body = await client._envelope(MODEL, request, "agent")
-        headers = await client._headers(stream=True)
+        body = await client._envelope(MODEL, request, "agent", PROJECT)
+        headers = await client._headers(client.accounts.first(), stream=True)
     return (
         f"{settings.endpoints[0]}/v1internal:streamGenerateContent?alt=sse",
         headers,
@@ -155,7 +156,7 @@ async def raw_post(url: str, headers: dict[str, str], body: bytes) -> None:
         raise RuntimeError(answer[:200].decode(errors="replace"))
 
 
-async def together(count: int, action: Callable[[], Awaitable[object]]) -> float:
+async def together(count: int, action: Callable[[], Coroutine[Any, Any, object]]) -> float:
     started = time.perf_counter()
     async with anyio.create_task_group() as group:
         for _ in range(count):
@@ -252,7 +253,7 @@ async def latency(calls: int) -> None:
         ]
         for name, goal, connect in surfaces:
             async with connect() as client:
-                ours = await p50(calls, lambda c=client: checked_chat(c))
+                ours = await p50(calls, functools.partial(checked_chat, client))
             added = (ours - anchor) * 1000
             row(
                 f"chat added latency p50, {name}",
@@ -308,7 +309,7 @@ async def layers(calls: int) -> None:
                 async with http.stream("POST", target, headers=headers, content=body) as response:
                     await response.aread()
 
-            steps: dict[str, Callable[[], Awaitable[object]]] = {
+            steps: dict[str, Callable[[], Coroutine[Any, Any, object]]] = {
                 "raw asyncio": lambda: raw_post(target, headers, body),
                 "raw httpx2 stream": raw,
                 "client.stream": lambda: services.client.stream(MODEL, request),
@@ -331,8 +332,8 @@ async def layers(calls: int) -> None:
                     row(f"layer p50, {name}", f"{statistics.median(taken) * 1000:.2f} ms", "", "")
             else:
                 for name, step in steps.items():
-                    taken = statistics.median([await together(count, step) for _ in range(3)])
-                    row(f"layer, {count} concurrent, 300 ms upstream, {name}", f"{taken:.2f} s", "", "")
+                    seconds = statistics.median([await together(count, step) for _ in range(3)])
+                    row(f"layer, {count} concurrent, 300 ms upstream, {name}", f"{seconds:.2f} s", "", "")
 
 
 # ----------------------------------------------------------------------------- cold start

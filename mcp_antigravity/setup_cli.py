@@ -68,6 +68,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from .files import write_private
 
     server = entry(config_path(getattr(args, "config", None)))
+    if settings.oauth_client_id and "ANTIGRAVITY_OAUTH_CLIENT_ID" in os.environ:
+        print(
+            "Note: your OAuth client is set in this shell's environment, which Claude Desktop does not see; "
+            "put oauth_client_id and oauth_client_secret in the config file (or in the entry's env) so the "
+            "server can renew the stored accounts' tokens.",
+            file=sys.stderr,
+        )
     if not args.write:
         print(json.dumps({"mcpServers": {args.name: server}}, indent=2))
         print(

@@ -172,6 +172,13 @@ def test_setup_prints_an_entry_a_gui_app_can_launch(tmp_path: Path) -> None:
     assert launched.returncode == 0 and "mcp-antigravity" in launched.stdout
 
 
+def test_setup_warns_when_the_oauth_client_lives_only_in_the_shell(tmp_path: Path) -> None:
+    result = run_cli(
+        "setup", "claude-desktop", env={"HOME": str(tmp_path), "ANTIGRAVITY_OAUTH_CLIENT_ID": "cid.apps"}
+    )
+    assert result.returncode == 0 and "Claude Desktop does not see" in result.stderr
+
+
 def test_setup_write_merges_keeps_a_backup_and_refuses_a_broken_file(tmp_path: Path) -> None:
     import json
 
