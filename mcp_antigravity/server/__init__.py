@@ -19,8 +19,9 @@ INSTRUCTIONS = (
     "that continue with the session_id each answer returns, with functions, JSON answers and thinking), "
     "web_search (answers with cited sources), web_reader (a URL as Markdown, page by page), vision (questions "
     "about images), image_generate and transcribe. Media and URLs may be paths, http(s) URLs, data: URIs or "
-    "base64. Errors say what went wrong and what to do. The resource antigravity://sessions lists the "
-    "conversations the server keeps."
+    "base64. Errors say what went wrong and what to do. Resources: antigravity://sessions (the conversations "
+    "the server keeps), antigravity://images (images too large to return inline), antigravity://models and "
+    "antigravity://quota (each account's quota and reset times)."
 )
 
 
