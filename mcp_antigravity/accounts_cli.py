@@ -11,11 +11,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from .accounts import Account, AccountsFile, AccountsFileError
-from .accounts.store import put_account
-from .accounts.views import account_view
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the commands import what they use, so that `--help` and `--version` stay light
+    from .accounts import Account, AccountsFile
     from .config import Settings
 
 GROUPS = (("claude", "claude"), ("gemini-pro", "pro"), ("gemini-flash", "flash"), ("image", "image"))
@@ -68,6 +65,8 @@ def login_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from .accounts import AccountsFile, AccountsFileError
+
     file = AccountsFile(settings.accounts_path)
     try:
         if args.command == "quota":
@@ -87,6 +86,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 def add(settings: Settings, file: AccountsFile, args: argparse.Namespace) -> int:
     import anyio
 
+    from .accounts.store import put_account
     from .antigravity.accounts import migrate_saved_login
     from .login import LoginError
 
@@ -176,6 +176,8 @@ def _change(file: AccountsFile, action: str, email: str) -> int:
 
 
 def _list(file: AccountsFile, as_json: bool) -> int:
+    from .accounts.views import account_view
+
     now = time.time()
     accounts = file.load()
     if as_json:
@@ -217,6 +219,7 @@ def _group(account: Account, marker: str, now: float) -> str:
 
 
 async def _quota(settings: Settings, file: AccountsFile, as_json: bool) -> int:
+    from .accounts.views import account_view
     from .antigravity import AntigravityClient, open_http_client
 
     async with open_http_client(settings) as http:
