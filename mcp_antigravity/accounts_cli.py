@@ -148,7 +148,7 @@ async def _login(settings: Settings, args: argparse.Namespace) -> tuple[str, str
 
 
 def _change(file: AccountsFile, action: str, email: str) -> int:
-    def apply(accounts: list[Account]) -> bool:
+    def apply(accounts: list[Account]) -> None:
         for index, account in enumerate(accounts):
             if account.email != email:
                 continue
@@ -160,11 +160,11 @@ def _change(file: AccountsFile, action: str, email: str) -> int:
                 account.state_since = time.time()
                 if action == "enable":
                     account.cooldowns.clear()
-            return True
-        return False
+            return
 
-    if not any(a.email == email for a in file.load()):
-        known = ", ".join(a.email for a in file.load()) or "none yet"
+    emails = [a.email for a in file.load()]
+    if email not in emails:
+        known = ", ".join(emails) or "none yet"
         print(f"No account {email} (accounts: {known}).", file=sys.stderr)
         return 1
     file.update(apply)

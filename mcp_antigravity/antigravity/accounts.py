@@ -143,8 +143,9 @@ class AccountPool:
         self._refresh()
         return list(self._accounts.values())
 
-    def tokens(self, email: str) -> TokenSource:
-        return self._live[email].tokens
+    def lease_of(self, email: str) -> Lease:
+        """That account, whatever its state (for reading its catalog and quota)."""
+        return self._lease(email)
 
     def first(self) -> Lease:
         """The account that speaks for the pool where no model is involved (the catalog shown to
@@ -189,9 +190,6 @@ class AccountPool:
         return sorted(left)
 
     # ------------------------------------------------------------------ what the upstream said
-
-    def served(self, email: str) -> None:
-        self._last = email
 
     async def failed(self, email: str, model: str | None, verdict: Verdict) -> None:
         """Record what a failure says about the account (see :mod:`.rotation`)."""

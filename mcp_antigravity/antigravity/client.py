@@ -253,13 +253,16 @@ class AntigravityClient:
         one is kept: a body may carry 20 MB of media."""
         made: dict[str, dict[str, Any]] = {}
 
+        def request_for(lease: Lease) -> GenerateContentRequest:
+            if route is None or route.request_for is None or route.account in (None, lease.email):
+                return request
+            return route.request_for(lease.email)  # a moved conversation
+
         async def body_for(lease: Lease) -> dict[str, Any]:
             if lease.email not in made:
-                moved = route is not None and route.account not in (None, lease.email)
-                asked = route.request_for(lease.email) if moved and route and route.request_for else request
                 made.clear()
                 made[lease.email] = await self._envelope(
-                    model, asked, request_type, await self._project_of(lease)
+                    model, request_for(lease), request_type, await self._project_of(lease)
                 )
             return made[lease.email]
 
@@ -340,9 +343,10 @@ class AntigravityClient:
                     continue
                 said = verdict(error, now=self.accounts.now()) if pinned is None else None
                 if said is not None:
+                    soft = isinstance(said, Cool) and said.soft
                     tried.add(lease.email)
                     following = self.accounts.lease(model, exclude=tried)
-                    if following is not None or not (isinstance(said, Cool) and said.soft):
+                    if following is not None or not soft:
                         await self.accounts.failed(lease.email, model, said)
                     if following is not None:
                         log.info(
@@ -353,7 +357,7 @@ class AntigravityClient:
                         continue
                     if len(self.accounts.emails) > 1 and model is not None:
                         raise self.accounts.spent(model) from error
-                    if not (isinstance(said, Cool) and said.soft):
+                    if not soft:
                         raise
                 decision = decide(
                     error,
@@ -375,7 +379,6 @@ class AntigravityClient:
                     await self._sleep(decision.delay)
                 index = decision.endpoint_index
             else:
-                self.accounts.served(lease.email)
                 if route is not None:
                     route.account = lease.email
                 return result
@@ -390,9 +393,7 @@ class AntigravityClient:
         return lease
 
     def _lease_of(self, account: str | None) -> Lease:
-        if account is None:
-            return self.accounts.first()
-        return Lease(account, self.accounts.tokens(account), None)
+        return self.accounts.first() if account is None else self.accounts.lease_of(account)
 
     async def _project_of(self, lease: Lease) -> str:
         if self._settings.project or lease.project is None:

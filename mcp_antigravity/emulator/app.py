@@ -96,10 +96,6 @@ class EmulatorConfig:
     one always stays), so a long run with large media does not keep every request in memory."""
 
     @property
-    def accepted_projects(self) -> frozenset[str]:
-        return frozenset({self.project, DEFAULT_PROJECT})
-
-    @property
     def all_accounts(self) -> list[EmulatedAccount]:
         """The account of ``token`` first (as listed in ``accounts`` when it is), then the others."""
         listed = next((a for a in self.accounts if a.email == self.email), None)

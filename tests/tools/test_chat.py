@@ -23,7 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_antigravity import build_server
 from mcp_antigravity.antigravity.wire import GenerateContentResponse
 from mcp_antigravity.emulator import Emulator, parse_fault
-from mcp_antigravity.server.tools.common import Progress, coalesced_progress
+from mcp_antigravity.server.tools.common import Progress
 
 from ..conftest import PROJECT, TOKEN, generations, make_settings, text_of
 
@@ -132,7 +132,7 @@ async def test_progress_is_coalesced_to_a_few_notifications_a_second() -> None:
     async def report(progress: float, total: float | None, message: str | None) -> None:
         sent.append((progress, message))
 
-    on_chunk = coalesced_progress(report, "m", clock=lambda: now[0])
+    on_chunk = Progress(report, "m", heartbeat=float("inf"), clock=lambda: now[0]).on_chunk
     chunk = GenerateContentResponse.model_validate(
         {"candidates": [{"content": {"role": "model", "parts": [{"text": "ab"}]}}]}
     )

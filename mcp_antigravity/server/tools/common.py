@@ -94,10 +94,3 @@ async def progress(ctx: Context[Runtime], label: str) -> AsyncIterator[ChunkCall
             yield tracker.on_chunk
         finally:
             group.cancel_scope.cancel()
-
-
-def coalesced_progress(
-    report: Report, label: str, *, clock: Callable[[], float] = time.monotonic
-) -> ChunkCallback:
-    """The chunk callback of :class:`Progress` alone (no heartbeat)."""
-    return Progress(report, label, heartbeat=float("inf"), clock=clock).on_chunk
