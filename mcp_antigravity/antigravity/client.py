@@ -355,9 +355,9 @@ class AntigravityClient:
                         lease, index, retries = following, 0, 0
                         renewed = moved_for_rate_limit = False
                         continue
-                    if len(self.accounts.emails) > 1 and model is not None:
-                        raise self.accounts.spent(model) from error
-                    if not soft:
+                    if not soft:  # a short limit with no other account waits below, whatever the pool's size
+                        if len(self.accounts.emails) > 1 and model is not None:
+                            raise self.accounts.spent(model) from error
                         raise
                 decision = decide(
                     error,

@@ -57,10 +57,17 @@ async def pool_client(
     *emails: str,
     sleep: Callable[[float], Any] | None = None,
     tokens: dict[str, str] | None = None,
+    disabled: tuple[str, ...] = (),
     **settings: Any,
 ) -> AsyncIterator[tuple[Emulator, AntigravityClient, AccountsFile]]:
     given = tokens or {}
     file = store_accounts(folder, {email: given.get(email, "rt-" + email[0]) for email in emails})
+
+    def disable(accounts: list[Account]) -> None:
+        for account in accounts:
+            account.state = "disabled" if account.email in disabled else account.state
+
+    file.update(disable)
     async with running_emulator(config) as (instance, url), httpx2.AsyncClient(timeout=10) as http:
         chosen = pool_settings(url, folder, **settings)
         client = AntigravityClient(chosen, http, sleep=sleep or RecordingSleep(), random=lambda: 0.5)
@@ -266,3 +273,18 @@ async def test_a_fallback_project_is_never_kept_with_the_account(tmp_path: Path)
         await client.generate(MODEL, ask())
     assert generations(instance)[0]["body"]["project"] == DEFAULT_PROJECT
     assert stored(file)[A].project is None
+
+
+async def test_a_longer_rate_limit_waits_when_the_other_accounts_cannot_serve(tmp_path: Path) -> None:
+    sleep = RecordingSleep()
+    config = three_accounts(**{A: {"burst": 1, "burst_window": 10.0}})
+    async with pool_client(config, tmp_path, A, B, sleep=sleep, disabled=(B,), max_retry_delay=30.0) as (
+        _,
+        client,
+        file,
+    ):
+        await client.generate(MODEL, ask())
+        with pytest.raises(RateLimitError):  # waited (the recorded sleep does not), never "no account"
+            await client.generate(MODEL, ask())
+    assert sleep.delays and all(5 < d <= 10 for d in sleep.delays)
+    assert stored(file)[A].cooldowns == {}
