@@ -168,6 +168,26 @@ class Settings(BaseSettings):
     signature_ttl_hours: float = Field(
         default=168.0, gt=0, description="Thought signatures older than this are not sent."
     )
+    store: SecretStr | None = Field(
+        default=None,
+        description="Where sessions, account state and saved images live: unset (or sqlite) for the SQLite "
+        "file in the data directory; redis://host:port/db (rediss:// for TLS) for a Redis or Valkey that "
+        "several replicas share.",
+    )
+    store_password: SecretStr | None = Field(
+        default=None, description="The Redis password, when it is not in ANTIGRAVITY_STORE."
+    )
+    store_namespace: str = Field(
+        default="mcp-antigravity",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Prefix of every Redis key (one Redis may serve several deployments).",
+    )
+    session_lock_ttl: float = Field(
+        default=15.0,
+        ge=1,
+        description="Seconds a session's lock outlives its holder (renewed while a call runs): how long a "
+        "replica that died mid-call keeps its session's next call waiting.",
+    )
 
     # --- media and fetching ----------------------------------------------------------------
     fetch_allow: Annotated[list[str], NoDecode] = Field(
@@ -282,6 +302,20 @@ class Settings(BaseSettings):
                 "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
         return value
+
+    @field_validator("store")
+    @classmethod
+    def _check_store(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value().strip().lower() in ("", "sqlite"):
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError(
+                "must be redis://host:port/db or rediss://host:port/db (TLS); leave it unset for the SQLite file"
+            )
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("fetch_allow", "file_roots", "http_allowed_hosts", mode="before")
     @classmethod

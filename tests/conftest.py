@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -158,3 +163,71 @@ def make_client(
 def text_of(result: Any) -> str:
     """The text blocks of a tool result, joined by newlines."""
     return "\n".join(c.text for c in result.content if isinstance(c, TextContent))
+
+
+# ----------------------------------------------------------------------------- a real Redis
+
+REDIS_REQUIRED = "MCP_ANTIGRAVITY_TESTS_NEED_REDIS"
+"""Set (as .ci/run does): a missing redis-server fails the Redis tests instead of skipping them."""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of its own on a free loopback port (no disk persistence), for the whole run:
+    its URL. Each test keeps apart by a namespace of its own (:func:`redis_url`)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = (
+            "redis-server is not installed (apt-get install redis-server); the Redis backend is not tested"
+        )
+        if os.environ.get(REDIS_REQUIRED):
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+            "--logfile",
+            str(folder / "redis.log"),
+        ],
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:  # ready when it answers PING
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"redis-server did not start: {(folder / 'redis.log').read_text()}"
+                    ) from None
+                time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture
+def redis_namespace() -> str:
+    return "test-" + secrets.token_hex(6)

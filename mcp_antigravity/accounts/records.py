@@ -13,6 +13,8 @@ AccountState = Literal["active", "disabled", "needs_verification", "suspended", 
 """``disabled`` is the user's choice (``accounts disable``); the other three are the upstream's."""
 
 STATES: tuple[AccountState, ...] = get_args(AccountState)
+STATE_KEYS = ("project", "tier", "state", "reason", "verify_url", "state_since", "cooldowns", "quota")
+"""What the upstream said about an account (the part a shared store keeps; never a token)."""
 
 
 @dataclass
@@ -70,6 +72,14 @@ class Account:
             },
             "added_at": self.added_at,
         }
+
+    def state_json(self) -> dict[str, Any]:
+        full = self.to_json()
+        return {key: full[key] for key in STATE_KEYS}
+
+    def with_state(self, state: dict[str, Any]) -> Account:
+        """This account with the state ``state`` (a :meth:`state_json`) says; raises ``ValueError``."""
+        return Account.from_json({**self.to_json(), **{k: state[k] for k in STATE_KEYS if k in state}})
 
     @classmethod
     def from_json(cls, data: object) -> Account:

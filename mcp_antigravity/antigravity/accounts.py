@@ -8,6 +8,11 @@ failures, last use) stays in memory.
 
 A pool built from ``ANTIGRAVITY_ACCESS_TOKEN`` / ``ANTIGRAVITY_REFRESH_TOKEN`` is a pool of one
 that is never stored.
+
+With a shared store (``ANTIGRAVITY_STORE=redis://...``) the state goes there instead of the file
+(:mod:`..accounts.shared`): a change is written to it at once, and :meth:`AccountPool.sync`,
+called before every call, takes in what other replicas wrote, so an account one replica saw
+cooling is skipped by all of them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from pydantic import SecretStr
@@ -33,6 +38,7 @@ from ..accounts import (
     available_at,
     choose,
 )
+from ..accounts.shared import AccountStates
 from .auth import (
     CredentialKind,
     NoCredentials,
@@ -83,10 +89,14 @@ class AccountPool:
         clock: Callable[[], float] = time.time,
         kind: CredentialKind = "accounts",
         marks: bool = True,
+        shared: AccountStates | None = None,
     ) -> None:
         self._tokens_for = tokens_for
         self._marks = marks
         self._file = file
+        self._shared = shared
+        self._shared_seen: int | None = None
+        self._shared_states: dict[str, dict[str, Any]] = {}
         self._strategy: Strategy = strategy
         self._clock = clock
         self.kind = kind
@@ -99,11 +109,17 @@ class AccountPool:
         self._adopt(accounts)
 
     @classmethod
-    def single(cls, tokens: TokenSource, *, clock: Callable[[], float] = time.time) -> AccountPool:
-        """A pool of one account given by the settings (never stored)."""
+    def single(
+        cls,
+        tokens: TokenSource,
+        *,
+        clock: Callable[[], float] = time.time,
+        shared: AccountStates | None = None,
+    ) -> AccountPool:
+        """A pool of one account given by the settings (never stored, but for its cooldowns in a shared store)."""
         account = Account(email=tokens.account, refresh_token="")
         # its marks are not kept: the user acts on the error, and the next call must try again
-        return cls([account], lambda _: tokens, clock=clock, kind=tokens.kind, marks=False)
+        return cls([account], lambda _: tokens, clock=clock, kind=tokens.kind, marks=False, shared=shared)
 
     @classmethod
     def stored(
@@ -116,6 +132,7 @@ class AccountPool:
         token_url: str,
         strategy: Strategy = "quota-first",
         clock: Callable[[], float] = time.time,
+        shared: AccountStates | None = None,
     ) -> AccountPool:
         def tokens_for(account: Account) -> TokenSource:
             return RefreshingToken(
@@ -128,9 +145,19 @@ class AccountPool:
                 email=account.email,
             )
 
-        return cls(file.load(), tokens_for, file=file, strategy=strategy, clock=clock)
+        return cls(file.load(), tokens_for, file=file, strategy=strategy, clock=clock, shared=shared)
 
     # ------------------------------------------------------------------ reading
+
+    async def sync(self) -> None:
+        """Take in the state other replicas stored in the shared store, if it changed (one read)."""
+        if self._shared is None:
+            return
+        version = await self._shared.version()
+        if version != self._shared_seen:
+            self._shared_seen = version
+            self._shared_states = await self._shared.load()
+            self._adopt(list(self._accounts.values()))
 
     def now(self) -> float:
         return self._clock()
@@ -266,6 +293,8 @@ class AccountPool:
         )
 
     def _adopt(self, accounts: list[Account]) -> None:
+        """Take ``accounts`` (with the shared state, when there is one, over the file's)."""
+        accounts = [self._with_shared(a) for a in accounts]
         self._accounts = {a.email: a for a in accounts}
         for account in accounts:  # a token source lives as long as its refresh token
             live = self._live.get(account.email)
@@ -282,8 +311,24 @@ class AccountPool:
             self._stamp = stamp
             self._adopt(self._file.load())
 
+    def _with_shared(self, account: Account) -> Account:
+        state = self._shared_states.get(account.email)
+        if state is None:
+            return account
+        try:
+            return account.with_state(state)
+        except ValueError as exc:  # written by a broken or newer replica: the file's state stands
+            log.warning("account %s: ignoring the shared state (%s)", account.email, exc)
+            return account
+
     async def _change(self, email: str, change: Callable[[Account], None]) -> None:
         account = self._accounts.get(email)
+        if self._shared is not None:
+            if account is not None:
+                state = await self._shared.update(account, change)
+                self._shared_states[email] = state
+                self._accounts[email] = account.with_state(state)
+            return
         if account is not None:
             change(account)
         if self._file is None:
@@ -322,13 +367,14 @@ SAVED_LOGIN = "saved-login"
 """The name a login saved before accounts existed is stored under until it is added again."""
 
 
-def pool_for(settings: Settings, http: HttpClient) -> AccountPool:
+def pool_for(settings: Settings, http: HttpClient, shared: AccountStates | None = None) -> AccountPool:
     """The accounts the settings give: ``ANTIGRAVITY_ACCESS_TOKEN`` or ``ANTIGRAVITY_REFRESH_TOKEN``
     (a pool of one), else the accounts file (a login saved by an older version moves into it
-    first), else none (every call then says how to add an account)."""
+    first), else none (every call then says how to add an account). ``shared``: where their
+    state lives when not in the file (see the module documentation)."""
     tokens = token_source(settings, http)
     if tokens.kind != "none":
-        return AccountPool.single(tokens)
+        return AccountPool.single(tokens, shared=shared)
     file = AccountsFile(settings.accounts_path)
     try:
         migrate_saved_login(settings, file)
@@ -340,6 +386,7 @@ def pool_for(settings: Settings, http: HttpClient) -> AccountPool:
                 client_secret=settings.oauth_client_secret,
                 token_url=settings.oauth_token_url,
                 strategy=settings.account_strategy,
+                shared=shared,
             )
     except AccountsFileError as exc:
         return AccountPool.single(NoCredentials(str(exc)))

@@ -326,6 +326,8 @@ class AntigravityClient:
         pinned: Lease | None,
     ) -> T:
         tried: set[str] = set()
+        if pinned is None:
+            await self.accounts.sync()
         lease = pinned or self._first_lease(model, route)
         index = retries = 0
         renewed = moved_for_rate_limit = False

@@ -1,14 +1,16 @@
 """Conversations over a store: one lock per session, history with its signatures, commits.
 
-* :meth:`Sessions.hold` serializes calls on the same session in this process (the store's
-  compare-and-set covers other processes): the second caller waits until the first one's turn
-  is stored, so turns are never lost or interleaved.
+* :meth:`Sessions.hold` serializes calls on the same session: in this process with a lock in
+  memory, across processes sharing the store with the store's session lock (renewed while the
+  call runs, expiring when its process dies). The second caller waits until the first one's
+  turn is stored, so turns are never lost or interleaved.
 * Turns are written only by :meth:`Sessions.commit`, after the upstream answered: a failed or
   cancelled call leaves the session as it was.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,13 +25,29 @@ from .errors import UnknownSession
 from .signatures import HistoryTurn, attach, split
 from .store import Limits, Session, SessionStore, SessionSummary, Turn
 
+log = logging.getLogger(__name__)
+
+LOCK_TTL = 15.0
+"""Seconds a session lock outlives its last renewal (renewed every third of it while a call runs)."""
+LOCK_POLL = (0.02, 0.25)
+"""First and longest pause between tries for a lock another process holds."""
+
 
 class Sessions:
-    def __init__(self, store: SessionStore, limits: Limits, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: SessionStore,
+        limits: Limits,
+        clock: Callable[[], float] = time.time,
+        *,
+        lock_ttl: float = LOCK_TTL,
+    ) -> None:
         self.store = store
         self.limits = limits
         self._clock = clock
+        self._lock_ttl = lock_ttl
         self._locks: WeakValueDictionary[str, anyio.Lock] = WeakValueDictionary()
+        self._holders: dict[str, str] = {}
 
     @asynccontextmanager
     async def hold(self, session_id: str | None, owner: str | None = None) -> AsyncIterator[Session]:
@@ -45,8 +63,52 @@ class Sessions:
         lock = self._locks.get(session_id)
         if lock is None:
             lock = self._locks[session_id] = anyio.Lock()
-        async with lock:
+        async with lock, self._store_lock(session_id):
             yield await self.history(session_id, owner)
+
+    @asynccontextmanager
+    async def _store_lock(self, session_id: str) -> AsyncIterator[None]:
+        """The store's lock on the session, for as long as the block runs (see :mod:`.store`)."""
+        token = secrets.token_hex(16)
+        pause = LOCK_POLL[0]
+        while not await self.store.lock(session_id, token, self._clock(), self._lock_ttl):
+            await anyio.sleep(pause)  # another process's call on this session is running
+            pause = min(pause * 2, LOCK_POLL[1])
+        self._holders[session_id] = token
+        error: Exception | None = None
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._renew, session_id, token)
+                try:
+                    yield
+                except Exception as exc:  # raised after the group, as it is (not in an exception group)
+                    error = exc
+                finally:
+                    group.cancel_scope.cancel()
+            if error is not None:
+                raise error
+        finally:
+            self._holders.pop(session_id, None)
+            with anyio.CancelScope(shield=True):
+                try:
+                    await self.store.unlock(session_id, token)
+                except Exception as exc:  # it expires by itself
+                    log.warning("could not release the lock of session %s: %s", session_id, exc)
+
+    async def _renew(self, session_id: str, token: str) -> None:
+        while True:
+            await anyio.sleep(self._lock_ttl / 3)
+            try:
+                held = await self.store.lock(session_id, token, self._clock(), self._lock_ttl)
+            except Exception as exc:  # the store is away for a moment: the next renewal tries again
+                log.warning("could not renew the lock of session %s: %s", session_id, exc)
+                continue
+            if not held:
+                log.warning(
+                    "session %s: the lock was taken by another call; this answer will not be stored",
+                    session_id,
+                )
+                return
 
     async def session_for_call(self, call_id: str, owner: str | None = None) -> str | None:
         """The session of ``owner`` that waits for the result of ``call_id``."""
@@ -87,7 +149,9 @@ class Sessions:
         session.model = model
         session.account = account or session.account
         answers_calls = any(part.function_response is not None for part in user.parts)
-        await self.store.commit(session, turns, signatures, now, answers_calls=answers_calls)
+        await self.store.commit(
+            session, turns, signatures, now, answers_calls=answers_calls, holder=self._holders.get(session.id)
+        )
 
     async def reset(self, session: Session) -> None:
         session.waiting = {}

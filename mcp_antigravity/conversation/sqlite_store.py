@@ -31,10 +31,9 @@ import anyio.to_thread
 
 from ..antigravity.wire import new_session_id
 from ..files import private_directory, private_file
-from .errors import SessionConflict
 from .functions import FunctionSpec
 from .signatures import Signature
-from .store import Limits, Session, SessionSummary, Turn
+from .store import Limits, Session, SessionSummary, Turn, follow, lost_lock, trim_cut
 from .turns import WaitingCall
 
 T = TypeVar("T")
@@ -74,6 +73,11 @@ CREATE INDEX IF NOT EXISTS sessions_by_update ON sessions(updated);
 CREATE TABLE IF NOT EXISTS waiting_calls (
     call_id TEXT PRIMARY KEY,
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS locks (
+    session_id TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    expires REAL NOT NULL
 );
 """
 
@@ -188,6 +192,7 @@ class SqliteDatabase:
         limits: Limits,
         *,
         answers_calls: bool = False,
+        holder: str | None = None,
     ) -> int:
         """Append turns and their signatures, and save the session's state, in one transaction.
 
@@ -196,20 +201,17 @@ class SqliteDatabase:
         than loaded when another process committed meanwhile; see the module documentation).
         """
         with self._transaction() as db:
+            if holder is not None and not self._holds(db, session.id, holder, now):
+                raise lost_lock(session)
             row = db.execute(
                 "SELECT next_seq, waiting, account FROM sessions WHERE id = ?", (session.id,)
             ).fetchone()
-            shift = 0
-            if row is not None and row[0] != session.next_seq:
-                stored_waiting = json.loads(row[1])
-                if answers_calls or stored_waiting or row[0] < session.next_seq:
-                    now_state = "waits for function results" if stored_waiting else "has other turns"
-                    raise SessionConflict(
-                        f"Session {session.id} was changed by another process using the same data directory "
-                        f"while this call ran (it now {now_state}), so this answer was not stored. Read the "
-                        "session again (resource antigravity://sessions/{id}) and retry."
-                    )
-                shift = row[0] - session.next_seq
+            shift = follow(
+                session,
+                None if row is None else row[0],
+                row is not None and bool(json.loads(row[1])),
+                answers_calls=answers_calls,
+            )
             db.execute(
                 "INSERT OR IGNORE INTO sessions (id, created, updated, owner) VALUES (?, ?, ?, ?)",
                 (session.id, session.created, now, session.owner),
@@ -235,6 +237,27 @@ class SqliteDatabase:
             self._prune(db, now, limits)
         session.next_seq = base + len(turns)
         return base
+
+    def lock(self, session_id: str, token: str, now: float, ttl: float) -> bool:
+        with self._transaction() as db:
+            db.execute("DELETE FROM locks WHERE session_id = ? AND expires <= ?", (session_id, now))
+            db.execute(
+                "INSERT INTO locks (session_id, token, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT(session_id) DO UPDATE SET expires = excluded.expires WHERE token = excluded.token",
+                (session_id, token, now + ttl),
+            )
+            return self._holds(db, session_id, token, now)
+
+    def unlock(self, session_id: str, token: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM locks WHERE session_id = ? AND token = ?", (session_id, token))
+
+    @staticmethod
+    def _holds(db: sqlite3.Connection, session_id: str, token: str, now: float) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM locks WHERE session_id = ? AND token = ? AND expires > ?", (session_id, token, now)
+        ).fetchone()
+        return row is not None
 
     def reset(self, session: Session, now: float) -> None:
         with self._transaction() as db:
@@ -274,16 +297,7 @@ class SqliteDatabase:
         ).fetchall()
         if len(rows) <= max_turns:
             return
-        cut = next(
-            (
-                seq
-                for i, (seq, role, parts) in enumerate(rows)
-                if i >= len(rows) - max_turns
-                and role == "user"
-                and not any("functionResponse" in part for part in json.loads(parts))
-            ),
-            None,
-        )
+        cut = trim_cut([(seq, role, json.loads(parts)) for seq, role, parts in rows], max_turns)
         if cut is not None:
             db.execute("DELETE FROM turns WHERE session_id = ? AND seq < ?", (session_id, cut))
             db.execute("DELETE FROM signatures WHERE session_id = ? AND seq < ?", (session_id, cut))
@@ -293,6 +307,7 @@ class SqliteDatabase:
         an index from the newest row past the limit (no temporary set of the rows kept, no scan
         of the whole table), so it is cheap enough for every commit."""
         db.execute("DELETE FROM sessions WHERE updated < ?", (now - limits.max_age,))
+        db.execute("DELETE FROM locks WHERE expires <= ?", (now,))
         db.execute(
             "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions ORDER BY updated DESC, rowid DESC "
             "LIMIT -1 OFFSET ?)",
@@ -338,9 +353,10 @@ class SqliteStore:
         now: float,
         *,
         answers_calls: bool,
+        holder: str | None = None,
     ) -> int:
         return await self._run(
-            functools.partial(self._db.commit_turns, answers_calls=answers_calls),
+            functools.partial(self._db.commit_turns, answers_calls=answers_calls, holder=holder),
             session,
             turns,
             signatures,
@@ -350,6 +366,12 @@ class SqliteStore:
 
     async def reset(self, session: Session, now: float) -> None:
         await self._run(self._db.reset, session, now)
+
+    async def lock(self, session_id: str, token: str, now: float, ttl: float) -> bool:
+        return await self._run(self._db.lock, session_id, token, now, ttl)
+
+    async def unlock(self, session_id: str, token: str) -> None:
+        await self._run(self._db.unlock, session_id, token)
 
     async def close(self) -> None:
         await self._run(self._db.close)

@@ -13,6 +13,11 @@ Commit semantics every backend keeps:
   otherwise :class:`~.errors.SessionConflict` and nothing is stored.
 * The oldest turns beyond ``Limits.max_turns`` are dropped so the history still starts with a
   plain user turn; sessions beyond the count or age limits and signatures beyond theirs go.
+* A session lock (:meth:`SessionStore.lock`) serialises calls on one session across processes:
+  one holder at a time, named by a random token; it expires ``ttl`` seconds after it was taken
+  or last renewed, so a process that dies holding it stops blocking others within ``ttl``. A
+  commit given the holder's token is refused (:class:`~.errors.SessionConflict`, nothing stored)
+  unless that token still holds the lock: a holder that lost it cannot write over the next one.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..antigravity.wire import new_session_id
+from .errors import SessionConflict
 from .functions import FunctionSpec
 from .signatures import Signature
 from .turns import WaitingCall
@@ -100,13 +106,68 @@ class SessionStore(Protocol):
         now: float,
         *,
         answers_calls: bool,
+        holder: str | None = None,
     ) -> int:
         """Store one exchange (see the module documentation); returns the sequence number it was
-        stored from, and advances ``session.next_seq``."""
+        stored from, and advances ``session.next_seq``. With ``holder``, only while that token holds the
+        session's lock."""
         ...
 
     async def reset(self, session: Session, now: float) -> None:
         """Drop the session's turns and signatures; keep (and save) its settings."""
         ...
 
+    async def lock(self, session_id: str, token: str, now: float, ttl: float) -> bool:
+        """Take the session's lock for ``token`` unless another token holds it (and has not
+        expired); taking it again with the same token renews it. ``True`` when ``token`` holds it."""
+        ...
+
+    async def unlock(self, session_id: str, token: str) -> None:
+        """Release the lock if ``token`` holds it (else nothing)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+# ---------------------------------------------------------------------- rules every backend applies
+
+
+def follow(session: Session, stored_next: int | None, stored_waiting: bool, *, answers_calls: bool) -> int:
+    """How far the exchange must be renumbered to follow what was stored since ``session`` was
+    loaded (``stored_next``: the stored turn counter, ``None`` for a session not stored yet);
+    raises :class:`SessionConflict` when following would break the history."""
+    if stored_next is None or stored_next == session.next_seq:
+        return 0
+    if answers_calls or stored_waiting or stored_next < session.next_seq:
+        now_state = "waits for function results" if stored_waiting else "has other turns"
+        raise SessionConflict(
+            f"Session {session.id} was changed by another process sharing its store while this call ran "
+            f"(it now {now_state}), so this answer was not stored. Read the session again (resource "
+            "antigravity://sessions/{id}) and retry."
+        )
+    return stored_next - session.next_seq
+
+
+def lost_lock(session: Session) -> SessionConflict:
+    return SessionConflict(
+        f"Session {session.id} was taken over by another call while this one ran (this process held its lock "
+        "too long without renewing it), so this answer was not stored. Retry the call."
+    )
+
+
+def trim_cut(turns: list[tuple[int, str, list[dict[str, Any]]]], max_turns: int) -> int | None:
+    """The first sequence number kept when ``turns`` (seq, role, parts; oldest first) hold more
+    than ``max_turns``: the oldest plain user turn within the last ``max_turns``, so a function
+    call never loses its response (or a response its call). ``None``: nothing to drop."""
+    if len(turns) <= max_turns:
+        return None
+    return next(
+        (
+            seq
+            for i, (seq, role, parts) in enumerate(turns)
+            if i >= len(turns) - max_turns
+            and role == "user"
+            and not any("functionResponse" in p for p in parts)
+        ),
+        None,
+    )

@@ -9,7 +9,6 @@ import base64
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal, get_args
 
 import anyio
@@ -27,10 +26,11 @@ from ..antigravity.wire import (
     ImageConfig,
     Part,
 )
-from ..files import caller_folder, output_name, write_private
+from ..files import output_name
 from .info import CorruptMedia, ImageInfo, image_info
 from .loader import MediaError, MediaLoader, check_request_budget
 from .parts import media_parts
+from .saved import ImageStore, SavedImage
 
 AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
 ImageSize = Literal["1K", "2K", "4K"]
@@ -93,7 +93,7 @@ class Shape:
 class Picture:
     data: bytes
     info: ImageInfo
-    path: Path | None = None
+    saved: SavedImage | None = None
     """Where it was saved, when the result would have been too large inline."""
 
 
@@ -108,7 +108,7 @@ class Pictures:
 
     @property
     def saved(self) -> bool:
-        return any(p.path is not None for p in self.pictures)
+        return any(p.saved is not None for p in self.pictures)
 
 
 def _images_of(response: GenerateContentResponse) -> tuple[list[bytes], str]:
@@ -129,7 +129,7 @@ class ImageGeneration:
     client: AntigravityClient
     loader: MediaLoader
     model: str
-    output_dir: Path
+    saved: ImageStore
     inline_limit: int
     """The largest result returned inline (base64 grows images by 4/3); beyond it images are saved."""
 
@@ -144,7 +144,7 @@ class ImageGeneration:
         on_chunk: ChunkCallback | None = None,
         caller: str | None = None,
     ) -> Pictures:
-        """``caller``'s images: saved ones go to that caller's folder (see :func:`..files.caller_folder`)."""
+        """``caller``'s images: saved ones are that caller's (see :mod:`.saved`)."""
         loaded = await self.loader.load_all(references or [], "image")
         check_request_budget(loaded, prompt)
         request = GenerateContentRequest(
@@ -186,10 +186,10 @@ class ImageGeneration:
                 words.append(text)
         text = " ".join(words)
         usage = sum((usage_of(r) for r in responses), Usage())
-        pictures = await self._deliver(made, text, prompt, caller_folder(self.output_dir, caller))
+        pictures = await self._deliver(made, text, prompt, caller)
         return Pictures(pictures, text, asked[0].model, shape, usage)
 
-    async def _deliver(self, made: list[bytes], text: str, prompt: str, folder: Path) -> list[Picture]:
+    async def _deliver(self, made: list[bytes], text: str, prompt: str, caller: str | None) -> list[Picture]:
         infos = []
         for data in made:
             try:
@@ -202,8 +202,6 @@ class ImageGeneration:
         pictures = []
         for index, (data, info) in enumerate(zip(made, infos, strict=True), start=1):
             extension = info.mime_type.split("/")[1].replace("jpeg", "jpg")
-            path = await anyio.to_thread.run_sync(
-                write_private, folder, output_name(prompt, index, extension), data
-            )
-            pictures.append(Picture(data, info, path))
+            saved = await self.saved.save(caller, output_name(prompt, index, extension), data)
+            pictures.append(Picture(data, info, saved))
         return pictures

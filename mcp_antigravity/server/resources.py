@@ -4,12 +4,8 @@ and images are the caller's own (see :mod:`.httpauth`)."""
 from __future__ import annotations
 
 import json
-import re
 import time
-from pathlib import Path
 
-import anyio
-import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
@@ -17,7 +13,7 @@ from ..accounts import Account
 from ..accounts.views import account_view, model_view
 from ..antigravity.models import describe
 from ..conversation.errors import UnknownSession
-from ..files import caller_folder
+from ..media.saved import IMAGE_TYPES
 from .callers import reader
 from .runtime import Runtime
 
@@ -25,9 +21,6 @@ SESSIONS_URI = "antigravity://sessions"
 MODELS_URI = "antigravity://models"
 QUOTA_URI = "antigravity://quota"
 IMAGES_URI = "antigravity://images"
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
-"""The files ``image_generate`` saves, by extension (one resource template per type, each with its MIME type)."""
-_IMAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}")
 
 
 def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
@@ -69,10 +62,17 @@ def register_resources(server: MCPServer[Runtime], runtime: Runtime) -> None:
         "read each with, its type and size.",
     )
     async def list_images() -> str:
-        folder = caller_folder(runtime.settings.images_path, reader())
-        return json.dumps({"images": await anyio.to_thread.run_sync(_saved_images, folder)})
+        saved = await runtime.services.saved_images.list(reader())
+        return json.dumps(
+            {
+                "images": [
+                    {"uri": image_uri(s.name), "name": s.name, "mime_type": s.mime_type, "bytes": s.size}
+                    for s in saved
+                ]
+            }
+        )
 
-    for extension, mime_type in IMAGE_TYPES.items():
+    for extension, mime_type in IMAGE_TYPES.items():  # one template per type, each with its MIME type
         _image_template(server, runtime, extension, mime_type)
 
     @server.resource(
@@ -131,9 +131,9 @@ async def _accounts_read(runtime: Runtime, *, refresh: bool) -> list[Account]:
     return client.accounts.accounts()
 
 
-def image_uri(path: Path) -> str:
+def image_uri(name: str) -> str:
     """The resource URI of a saved image."""
-    return f"{IMAGES_URI}/{path.name}"
+    return f"{IMAGES_URI}/{name}"
 
 
 def _image_template(server: MCPServer[Runtime], runtime: Runtime, extension: str, mime_type: str) -> None:
@@ -145,39 +145,7 @@ def _image_template(server: MCPServer[Runtime], runtime: Runtime, extension: str
         description="One image image_generate saved, by the name its result gave.",
     )
     async def read_image(name: str) -> bytes:
-        path = _image_path(caller_folder(runtime.settings.images_path, reader()), name, extension)
-        try:
-            return await anyio.to_thread.run_sync(path.read_bytes)
-        except OSError:
-            raise ResourceError(f"No generated image {name}.{extension} (see {IMAGES_URI})") from None
-
-
-def _image_path(folder: Path, name: str, extension: str) -> Path:
-    """The file of a saved image: a plain name, a regular file right in the images folder (no
-    other path is ever read through this resource)."""
-    if not _IMAGE_NAME.fullmatch(name):
-        raise ResourceError(f"No generated image {name!r} (see {IMAGES_URI})")
-    path = folder / f"{name}.{extension}"
-    if path.is_symlink() or not path.is_file():
-        raise ResourceError(f"No generated image {name}.{extension} (see {IMAGES_URI})")
-    return path
-
-
-def _saved_images(folder: Path) -> list[dict[str, object]]:
-    try:
-        entries = [
-            p for p in folder.iterdir() if p.suffix[1:] in IMAGE_TYPES and not p.is_symlink() and p.is_file()
-        ]
-    except OSError:
-        return []
-    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [
-        {
-            "uri": image_uri(p),
-            "name": p.name,
-            "mime_type": IMAGE_TYPES[p.suffix[1:]],
-            "bytes": p.stat().st_size,
-        }
-        for p in entries
-        if _IMAGE_NAME.fullmatch(p.stem)
-    ]
+        data = await runtime.services.saved_images.read(reader(), f"{name}.{extension}")
+        if data is None:
+            raise ResourceError(f"No generated image {name}.{extension} (see {IMAGES_URI})")
+        return data

@@ -15,15 +15,17 @@ from types import TracebackType
 
 from .._version import __version__
 from ..antigravity import AntigravityClient, open_http_client
+from ..antigravity.accounts import pool_for
 from ..config import Settings
 from ..conversation.service import Conversations
 from ..conversation.sessions import Sessions
-from ..conversation.sqlite_store import SqliteStore
 from ..conversation.store import Limits
 from ..media.generation import ImageGeneration
 from ..media.loader import MediaLoader
+from ..media.saved import ImageStore
 from ..media.transcription import Transcription
 from ..media.vision import Vision
+from ..storage import open_storage
 from ..web.fetcher import FetchPolicy, SafeFetcher, open_fetch_client
 from ..web.reading import WebReading
 from ..web.robots import Robots
@@ -53,15 +55,15 @@ class Services:
     vision: Vision
     transcription: Transcription
     images: ImageGeneration
+    saved_images: ImageStore
 
 
 async def open_services(settings: Settings, stack: AsyncExitStack, *, remote: bool) -> Services:
     """Every service, each registered on ``stack`` to be closed with it (in reverse order)."""
     limits = limits_of(settings)
-    store = await SqliteStore.open(settings.sessions_path, limits)
-    stack.push_async_callback(store.close)
+    storage = await open_storage(settings, limits, stack)
     http = await stack.enter_async_context(open_http_client(settings))
-    client = AntigravityClient(settings, http)
+    client = AntigravityClient(settings, http, accounts=pool_for(settings, http, shared=storage.accounts))
     fetch_http = await stack.enter_async_context(
         open_fetch_client(max_connections=settings.fetch_max_connections, timeout=settings.fetch_timeout)
     )
@@ -72,7 +74,7 @@ async def open_services(settings: Settings, stack: AsyncExitStack, *, remote: bo
         timeout=settings.fetch_timeout,
         user_agent=f"mcp-antigravity/{__version__}",
     )
-    sessions = Sessions(store, limits)
+    sessions = Sessions(storage.sessions, limits, lock_ttl=settings.session_lock_ttl)
     robots = Robots(fetcher, settings.reader_user_agent)
     media = MediaLoader(
         fetcher, roots=settings.file_roots, local_files=not remote, max_bytes=settings.media_max_bytes
@@ -94,9 +96,10 @@ async def open_services(settings: Settings, stack: AsyncExitStack, *, remote: bo
             client,
             media,
             settings.image_model,
-            output_dir=settings.images_path,
+            saved=storage.images,
             inline_limit=settings.inline_result_limit,
         ),
+        saved_images=storage.images,
     )
 
 

@@ -218,7 +218,8 @@ async def test_an_exchange_stored_meanwhile_by_another_process_is_followed_not_o
     one, two = await open_sessions(path, clock), await open_sessions(path, clock)
     session_id = await commit(one, None, ask("q0"), call_turn("f", "sig-0"), "gemini-3-flash")
     await commit(one, session_id, answer_turn("f"), Content(role="model", parts=[Part(text="a0")]), "m")
-    async with one.hold(session_id) as first, two.hold(session_id) as second:
+    first, second = await one.history(session_id), await two.history(session_id)
+    if True:  # both loaded the session before either committed (no lock: the store's compare-and-set)
         await one.commit(first, ask("q1"), call_turn("g", "sig-1"), "gemini-3-flash")
         assert first.next_seq == 6
         await two.commit(second, ask("q2"), Content(role="model", parts=[Part(text="a2")]), "m")
@@ -237,7 +238,8 @@ async def test_a_conflict_inside_a_function_call_stores_nothing_and_says_so(tmp_
     path = tmp_path / "s.sqlite3"
     one, two = await open_sessions(path, clock), await open_sessions(path, clock)
     session_id = await commit(one, None, ask("q0"), Content(role="model", parts=[Part(text="a0")]), "m")
-    async with one.hold(session_id) as first, two.hold(session_id) as second:
+    first, second = await one.history(session_id), await two.history(session_id)
+    if True:  # both loaded the session before either committed (no lock: the store's compare-and-set)
         first.waiting = {"call_1": WaitingCall(wire_name="g", model_call_id=None)}
         await one.commit(first, ask("q1"), call_turn("g"), "m")  # now waits for g's result
         before = await one.history(session_id)

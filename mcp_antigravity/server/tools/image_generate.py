@@ -89,25 +89,27 @@ def _delivered(made: Pictures, *, local: bool) -> CallToolResult:
     content: list[str | ContentBlock] = [made.text]
     described: list[GeneratedImage] = []
     for picture in made.pictures:
-        info, path = picture.info, picture.path
+        info, saved = picture.info, picture.saved
         image = GeneratedImage(
             mime_type=info.mime_type, width=info.width, height=info.height, bytes=len(picture.data)
         )
-        if path is not None:
-            image.uri = image_uri(path)
+        if saved is not None:
+            image.uri = image_uri(saved.name)
             content.append(
                 ResourceLink(
                     type="resource_link",
                     uri=image.uri,
-                    name=path.name,
+                    name=saved.name,
                     mime_type=info.mime_type,
                     size=len(picture.data),
                     description=f"{info.width}x{info.height} generated image",
                 )
             )
-            if local:  # a caller on this machine may open the file itself
-                image.path = str(path)
-                content.append(f"Saved {info.width}x{info.height} image to {path} (resource {image.uri})")
+            if local and saved.path is not None:  # a caller on this machine may open the file itself
+                image.path = str(saved.path)
+                content.append(
+                    f"Saved {info.width}x{info.height} image to {saved.path} (resource {image.uri})"
+                )
             else:
                 content.append(f"Saved {info.width}x{info.height} image as resource {image.uri}")
         else:
