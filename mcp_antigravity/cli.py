@@ -220,7 +220,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 resumable=args.resumable,
             )
 
-    problem = _unwritable(settings.sessions_path.parent)
+    problem = _unwritable(settings.sessions_path.parent) or _unreachable_store(settings)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
@@ -233,6 +233,26 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     return 0
+
+
+def _unreachable_store(settings: Settings) -> str | None:
+    """Why the shared store the settings name cannot be used, or ``None`` (also without one)."""
+    if settings.store is None:
+        return None
+    import anyio
+
+    from .storage.redis import StoreError, connect
+
+    async def check() -> None:
+        connection = await connect(settings)
+        await connection.close()
+        log.info("the store is %s", connection.where)
+
+    try:
+        anyio.run(check)
+    except StoreError as exc:
+        return str(exc)
+    return None
 
 
 def _unwritable(folder: Path) -> str | None:
@@ -273,6 +293,7 @@ async def _against_emulator(settings: Settings) -> AsyncIterator[Settings]:
                 # pretend conversations and pictures stay apart from real ones
                 "data_dir": settings.sessions_path.parent / "emulator",
                 "output_dir": settings.sessions_path.parent / "emulator" / "images",
+                "store_namespace": settings.store_namespace + "-emulator",
                 # its search answers link to its own redirect host: let web_search resolve them
                 "fetch_allow": [*settings.fetch_allow, urlsplit(url).netloc],
             }

@@ -1,4 +1,6 @@
-"""The session store and the signature cache: bounds, expiry, trimming, persistence (real SQLite files)."""
+"""The signature cache (pure) and what only the SQLite file does: a restart, file permissions.
+
+Bounds, expiry, trimming, locks and several processes: tests/unit/test_store_contract.py, on both backends."""
 
 from __future__ import annotations
 
@@ -11,12 +13,10 @@ import pytest
 
 from mcp_antigravity.antigravity.models import model_info
 from mcp_antigravity.antigravity.wire import Content, Part, to_wire
-from mcp_antigravity.conversation.errors import SessionConflict, UnknownSession
 from mcp_antigravity.conversation.sessions import Sessions
 from mcp_antigravity.conversation.signatures import SENTINEL, HistoryTurn, Signature, attach, digest, split
 from mcp_antigravity.conversation.sqlite_store import SqliteDatabase, SqliteStore
 from mcp_antigravity.conversation.store import Limits
-from mcp_antigravity.conversation.turns import WaitingCall
 
 pytestmark = pytest.mark.anyio
 
@@ -140,65 +140,6 @@ async def test_signatures_survive_a_restart_and_are_hit(tmp_path: Path) -> None:
     await reopened.store.close()
 
 
-async def test_signature_cache_is_bounded_oldest_first(tmp_path: Path) -> None:
-    clock = Clock()
-    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, max_signatures=3)
-    ids = []
-    for n in range(3):
-        clock.now += 1
-        ids.append(
-            await commit(sessions, None, ask(f"q{n}"), call_turn(f"f{n}", f"sig{n}"), "gemini-3-flash")
-        )
-    kept = {sid: [s.signature for s in (await sessions.history(sid)).signatures] for sid in ids}
-    assert sum(len(v) for v in kept.values()) == 3  # 6 were issued; the bound keeps the 3 newest
-    assert kept[ids[0]] == []  # the oldest session's went first
-    assert sorted(kept[ids[2]]) == ["sig2", "t-sig"]  # the newest turn kept both
-    await sessions.store.close()
-
-
-async def test_expired_signatures_are_deleted(tmp_path: Path) -> None:
-    clock = Clock()
-    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, signature_ttl=60.0)
-    old = await commit(sessions, None, ask("q"), call_turn("f"), "gemini-3-flash")
-    clock.now += 61
-    await commit(sessions, None, ask("q2"), call_turn("g"), "gemini-3-flash")
-    assert (await sessions.history(old)).signatures == []
-    await sessions.store.close()
-
-
-async def test_sessions_are_bounded_by_count_and_age(tmp_path: Path) -> None:
-    clock = Clock()
-    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, max_sessions=2, max_age=100.0)
-    first = await commit(sessions, None, ask("1"), Content(role="model", parts=[Part(text="a")]), "m")
-    clock.now += 1
-    second = await commit(sessions, None, ask("2"), Content(role="model", parts=[Part(text="b")]), "m")
-    clock.now += 1
-    third = await commit(sessions, None, ask("3"), Content(role="model", parts=[Part(text="c")]), "m")
-    assert [s.id for s in await sessions.summaries()] == [third, second]
-    with pytest.raises(UnknownSession):
-        await sessions.history(first)
-    clock.now += 200
-    fourth = await commit(sessions, None, ask("4"), Content(role="model", parts=[Part(text="d")]), "m")
-    assert [s.id for s in await sessions.summaries()] == [fourth]
-    await sessions.store.close()
-
-
-async def test_trimming_keeps_calls_with_their_responses(tmp_path: Path) -> None:
-    clock = Clock()
-    sessions = await open_sessions(tmp_path / "s.sqlite3", clock, max_turns=4)
-    session_id = await commit(sessions, None, ask("q1"), call_turn("f"), "claude-sonnet-4-6")
-    await commit(sessions, session_id, answer_turn("f"), Content(role="model", parts=[Part(text="a1")]), "m")
-    await commit(sessions, session_id, ask("q2"), call_turn("g"), "m")
-    roles = [(t.role, t.parts[0]) for t in (await sessions.history(session_id)).turns]
-    # 6 turns, limit 4: the oldest plain question and its call/response exchange go as a block
-    assert [r for r, _ in roles] == ["user", "model"]
-    assert roles[0][1] == {"text": "q2"}
-    await commit(sessions, session_id, answer_turn("g"), Content(role="model", parts=[Part(text="a2")]), "m")
-    turns = (await sessions.history(session_id)).turns
-    assert turns[0].parts[0] == {"text": "q2"}  # never starts with a function response
-    await sessions.store.close()
-
-
 def test_unknown_entries_do_not_match_other_positions() -> None:
     entry = Signature(seq=1, part=0, digest="x", model="gemini-3-flash", signature="s", created=0.0)
     turns = [HistoryTurn(2, "model", [{"functionCall": {"name": "f", "args": {}}}])]
@@ -207,49 +148,6 @@ def test_unknown_entries_do_not_match_other_positions() -> None:
 
 
 # ----------------------------------------------------------------------------- two processes, one file
-
-
-async def test_an_exchange_stored_meanwhile_by_another_process_is_followed_not_overwritten(
-    tmp_path: Path,
-) -> None:
-    """Two Sessions on one file stand for two processes: both load the session, both commit."""
-    clock = Clock()
-    path = tmp_path / "s.sqlite3"
-    one, two = await open_sessions(path, clock), await open_sessions(path, clock)
-    session_id = await commit(one, None, ask("q0"), call_turn("f", "sig-0"), "gemini-3-flash")
-    await commit(one, session_id, answer_turn("f"), Content(role="model", parts=[Part(text="a0")]), "m")
-    first, second = await one.history(session_id), await two.history(session_id)
-    if True:  # both loaded the session before either committed (no lock: the store's compare-and-set)
-        await one.commit(first, ask("q1"), call_turn("g", "sig-1"), "gemini-3-flash")
-        assert first.next_seq == 6
-        await two.commit(second, ask("q2"), Content(role="model", parts=[Part(text="a2")]), "m")
-        assert second.next_seq == 8  # appended after the other's exchange
-    stored = await one.history(session_id)
-    assert [t.seq for t in stored.turns] == list(range(8))
-    assert [t.parts[0].get("text") for t in stored.turns if t.role == "user"] == ["q0", None, "q1", "q2"]
-    # the other process's signature stayed with its own part
-    assert {(s.seq, s.signature) for s in stored.signatures} >= {(5, "sig-1")}
-    await one.store.close()
-    await two.store.close()
-
-
-async def test_a_conflict_inside_a_function_call_stores_nothing_and_says_so(tmp_path: Path) -> None:
-    clock = Clock()
-    path = tmp_path / "s.sqlite3"
-    one, two = await open_sessions(path, clock), await open_sessions(path, clock)
-    session_id = await commit(one, None, ask("q0"), Content(role="model", parts=[Part(text="a0")]), "m")
-    first, second = await one.history(session_id), await two.history(session_id)
-    if True:  # both loaded the session before either committed (no lock: the store's compare-and-set)
-        first.waiting = {"call_1": WaitingCall(wire_name="g", model_call_id=None)}
-        await one.commit(first, ask("q1"), call_turn("g"), "m")  # now waits for g's result
-        before = await one.history(session_id)
-        with pytest.raises(SessionConflict, match="another process"):
-            await two.commit(second, ask("q2"), Content(role="model", parts=[Part(text="a2")]), "m")
-    after = await one.history(session_id)
-    assert [t.parts for t in after.turns] == [t.parts for t in before.turns]
-    assert after.waiting == before.waiting
-    await one.store.close()
-    await two.store.close()
 
 
 # ----------------------------------------------------------------------------- private files

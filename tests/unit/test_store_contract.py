@@ -363,6 +363,7 @@ async def test_any_conversation_is_trimmed_without_splitting_a_call(
     sessions = await sessions_on(opener, clock, max_turns=max_turns)
     session_id: str | None = None
     waiting = False
+    expected: list[tuple[int, bool]] = []  # the history as the rule says: (seq, starts a plain user turn)
     for n, step in enumerate(steps):
         if waiting and step in ("plain", "call"):
             step = "answer"  # a waiting call is answered before anything else
@@ -373,14 +374,18 @@ async def test_any_conversation_is_trimmed_without_splitting_a_call(
         clock.now += 1
         session_id = await commit(sessions, session_id, user, answer)
         waiting = step.endswith("call")
+        expected += [(2 * n, not step.startswith("answer")), (2 * n + 1, False)]
+        if len(expected) > max_turns:  # drop up to the oldest plain question among the last max_turns
+            cut = next((i for i in range(len(expected) - max_turns, len(expected)) if expected[i][1]), None)
+            expected = expected[cut:] if cut is not None else expected
     assert session_id is not None
     stored = await sessions.history(session_id)
-    turns = stored.turns
-    assert turns and turns[0].role == "user"
-    assert not any("functionResponse" in p for p in turns[0].parts)  # never starts inside a call
-    assert [t.seq for t in turns] == list(range(turns[0].seq, stored.next_seq))
-    assert {s.seq for s in stored.signatures} <= {t.seq for t in turns if t.role == "model"}
-    assert len(turns) <= max(max_turns, 2 * len(steps)) and stored.next_seq == 2 * len(steps)
+    assert [t.seq for t in stored.turns] == [seq for seq, _ in expected]
+    assert stored.turns[0].role == "user"
+    assert not any("functionResponse" in p for p in stored.turns[0].parts)  # never starts inside a call
+    kept_calls = {t.seq for t in stored.turns if t.role == "model" and "functionCall" in t.parts[-1]}
+    assert {s.seq for s in stored.signatures} == kept_calls  # each kept call its signatures, no others
+    assert stored.next_seq == 2 * len(steps)
 
 
 # ----------------------------------------------------------------------------- account state
