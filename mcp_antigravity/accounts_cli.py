@@ -1,6 +1,8 @@
 """``mcp-antigravity accounts ...`` and ``mcp-antigravity quota``: the accounts file, from a terminal.
 
-Tokens never appear in any output: accounts are shown by email only.
+Tokens never appear in any output: accounts are shown by email only. With a shared store
+(``ANTIGRAVITY_STORE=redis://...``) the state shown and changed (``list``, ``quota``, ``enable``,
+``disable``) is the one the replicas share.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the commands import what they use, so that `--help` and `--version` stay light
     from .accounts import Account, AccountsFile
+    from .accounts.shared import AccountStates
     from .config import Settings
 
 GROUPS = (("claude", "claude"), ("gemini-pro", "pro"), ("gemini-flash", "flash"), ("image", "image"))
@@ -65,22 +70,49 @@ def login_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    import anyio
+
     from .accounts import AccountsFile, AccountsFileError
+    from .storage import StoreError
 
     file = AccountsFile(settings.accounts_path)
     try:
         if args.command == "quota":
-            import anyio
-
             return anyio.run(_quota, settings, file, args.json)
         if args.action == "add":
             return add(settings, file, args)
         if args.action == "list":
-            return _list(file, args.json)
-        return _change(file, args.action, args.email)
-    except AccountsFileError as exc:
+            return anyio.run(_list, settings, file, args.json)
+        return anyio.run(_change, settings, file, args.action, args.email)
+    except (AccountsFileError, StoreError) as exc:
         print(exc, file=sys.stderr)
         return 2
+
+
+@asynccontextmanager
+async def _shared(settings: Settings) -> AsyncIterator[AccountStates | None]:
+    """The shared store's account states, when the settings name one."""
+    if settings.store is None:
+        yield None
+        return
+    from .storage.redis import connect
+    from .storage.redis_accounts import RedisAccountStates
+
+    connection = await connect(settings)
+    try:
+        yield RedisAccountStates(connection)
+    finally:
+        await connection.close()
+
+
+async def _accounts(settings: Settings, file: AccountsFile) -> list[Account]:
+    """The accounts, with the state the replicas share when there is a shared store."""
+    accounts = file.load()
+    async with _shared(settings) as shared:
+        if shared is None:
+            return accounts
+        states = await shared.load()
+    return [a.with_state(states[a.email]) if a.email in states else a for a in accounts]
 
 
 def add(settings: Settings, file: AccountsFile, args: argparse.Namespace) -> int:
@@ -147,7 +179,14 @@ async def _login(settings: Settings, args: argparse.Namespace) -> tuple[str, str
         return await email_of(http, settings, str(tokens["access_token"])), str(tokens["refresh_token"])
 
 
-def _change(file: AccountsFile, action: str, email: str) -> int:
+async def _change(settings: Settings, file: AccountsFile, action: str, email: str) -> int:
+    def set_state(account: Account) -> None:
+        account.state = "disabled" if action == "disable" else "active"
+        account.reason = account.verify_url = None
+        account.state_since = time.time()
+        if action == "enable":
+            account.cooldowns.clear()
+
     def apply(accounts: list[Account]) -> None:
         for index, account in enumerate(accounts):
             if account.email != email:
@@ -155,18 +194,18 @@ def _change(file: AccountsFile, action: str, email: str) -> int:
             if action == "remove":
                 del accounts[index]
             else:
-                account.state = "disabled" if action == "disable" else "active"
-                account.reason = account.verify_url = None
-                account.state_since = time.time()
-                if action == "enable":
-                    account.cooldowns.clear()
+                set_state(account)
             return
 
-    emails = [a.email for a in file.load()]
-    if email not in emails:
-        known = ", ".join(emails) or "none yet"
+    accounts = file.load()
+    if email not in [a.email for a in accounts]:
+        known = ", ".join(a.email for a in accounts) or "none yet"
         print(f"No account {email} (accounts: {known}).", file=sys.stderr)
         return 1
+    if action != "remove":
+        async with _shared(settings) as shared:
+            if shared is not None:  # what every replica goes by
+                await shared.update(next(a for a in accounts if a.email == email), set_state)
     file.update(apply)
     print(f"Account {email}: {'removed' if action == 'remove' else action + 'd'}.", file=sys.stderr)
     return 0
@@ -175,11 +214,11 @@ def _change(file: AccountsFile, action: str, email: str) -> int:
 # ---------------------------------------------------------------------------- views
 
 
-def _list(file: AccountsFile, as_json: bool) -> int:
+async def _list(settings: Settings, file: AccountsFile, as_json: bool) -> int:
     from .accounts.views import account_view
 
     now = time.time()
-    accounts = file.load()
+    accounts = await _accounts(settings, file)
     if as_json:
         print(json.dumps([account_view(a, now) for a in accounts], indent=1))
         return 0
@@ -221,12 +260,14 @@ def _group(account: Account, marker: str, now: float) -> str:
 async def _quota(settings: Settings, file: AccountsFile, as_json: bool) -> int:
     from .accounts.views import account_view
     from .antigravity import AntigravityClient, open_http_client
+    from .antigravity.accounts import pool_for
 
-    async with open_http_client(settings) as http:
-        client = AntigravityClient(settings, http)
+    async with open_http_client(settings) as http, _shared(settings) as shared:
+        client = AntigravityClient(settings, http, accounts=pool_for(settings, http, shared=shared))
         if client.credential_kind == "none":
             print("No accounts yet: `mcp-antigravity accounts add` adds one.", file=sys.stderr)
             return 1
+        await client.accounts.sync()
         for account in client.accounts.accounts():
             if account.state == "active":  # the others are not asked anything until the user acts
                 await client.available_models(refresh=True, account=account.email)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +178,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A redis-server of its own on a free loopback port (no disk persistence), for the whole run:
-    its URL. Each test keeps apart by a namespace of its own (:func:`redis_url`)."""
+def redis_binary() -> str:
+    """The redis-server binary; the test is skipped without one (failed where it is required)."""
     binary = shutil.which("redis-server")
     if binary is None:
         message = (
@@ -189,15 +188,21 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get(REDIS_REQUIRED):
             pytest.fail(message)
         pytest.skip(message)
-    folder = tmp_path_factory.mktemp("redis")
+    return binary
+
+
+@contextmanager
+def running_redis(folder: Path, *options: str, tls: bool = False) -> Iterator[int]:
+    """A redis-server of its own on a free loopback port (no disk persistence, ``options`` added);
+    yields the port once it accepts connections. ``tls``: the port speaks TLS only."""
     port = _free_port()
+    listen = ["--port", "0", "--tls-port", str(port)] if tls else ["--port", str(port)]
     process = subprocess.Popen(
         [
-            binary,
+            redis_binary(),
             "--bind",
             "127.0.0.1",
-            "--port",
-            str(port),
+            *listen,
             "--save",
             "",
             "--appendonly",
@@ -206,26 +211,31 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             str(folder),
             "--logfile",
             str(folder / "redis.log"),
+            *options,
         ],
     )
     try:
         deadline = time.monotonic() + 20
-        while True:  # ready when it answers PING
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-                    connection.sendall(b"PING\r\n")
-                    if connection.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"redis-server did not start: {(folder / 'redis.log').read_text()}"
-                    ) from None
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
+        while "Ready to accept connections" not in _text(folder / "redis.log"):  # its own word for it
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start: {_text(folder / 'redis.log')}")
+            time.sleep(0.02)
+        yield port
     finally:
         process.terminate()
         process.wait(10)
+
+
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Redis for the whole run: its URL. Each test keeps apart by a namespace of its own
+    (:func:`redis_namespace`)."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as port:
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.fixture
