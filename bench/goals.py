@@ -2,6 +2,8 @@
 
     python bench/goals.py [--only NAME ...] [--runs 3]
 
+``replicas`` needs ``redis-server`` (it starts its own).
+
 Every row is a ratio (or a difference) between this server and an anchor measured right
 beside it on the same machine, so the figures hold on a shared, noisy machine; absolute
 times are printed for reference only. The upstream is the emulator, in a process of its own
@@ -518,6 +520,132 @@ def cleaning(runs: int) -> None:
     )
 
 
+# ----------------------------------------------------------------------------- replicas
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A redis-server of the bench's own (no persistence), with a password; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
+    port, password = free_port(), "bench-" + os.urandom(8).hex()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--requirepass",
+            password,
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis://:{password}@127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+@contextmanager
+def replica_set(count: int, url: str, store: str | None) -> Iterator[list[str]]:
+    """``count`` stateless replicas (as docs/deploy runs them) against ``url``, on ``store``."""
+    processes, endpoints = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            env = env_for(url, tempfile.mkdtemp(prefix="mcp-antigravity-bench-"))
+            if store is not None:
+                env["ANTIGRAVITY_STORE"] = store
+            processes.append(
+                subprocess.Popen(
+                    [CLI, "serve", "--transport", "streamable-http", "--stateless", "--port", str(port)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            endpoints.append(f"http://127.0.0.1:{port}/mcp")
+            wait_for_port(port)
+        yield endpoints
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait()
+
+
+STATELESS_CALL = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "tools/call",
+    "params": {"name": "chat", "arguments": {"prompt": PROMPT, "model": MODEL}},
+}
+STATELESS_HEADERS = {
+    "Accept": "application/json, text/event-stream",
+    "Content-Type": "application/json",
+    "MCP-Protocol-Version": "2025-11-25",
+}
+
+
+async def stateless_chat(http: httpx2.AsyncClient, endpoint: str) -> None:
+    """One chat as a load balancer passes it on: a plain POST, no MCP session."""
+    response = await http.post(endpoint, json=STATELESS_CALL, headers=STATELESS_HEADERS)
+    if response.status_code != 200 or '"isError":false' not in response.text.replace(" ", ""):
+        raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+
+
+async def replicas(runs: int, calls: int = 240) -> None:
+    """Throughput of 1, 2 and 3 replicas on one Redis against a 300 ms upstream; ``calls`` at once,
+    spread over the replicas in turn (240: under one replica's limit of 256 requests at once). The
+    anchor is one replica on Redis, in the same run."""
+    with emulator(0.3) as url, redis_server() as store:
+        measured: dict[str, float] = {}
+        limits = httpx2.Limits(max_connections=calls, max_keepalive_connections=calls)
+        async with httpx2.AsyncClient(timeout=120, limits=limits) as http:
+            for name, count, where in [
+                ("1 on SQLite", 1, None),
+                ("1", 1, store),
+                ("2", 2, store),
+                ("3", 3, store),
+            ]:
+                with replica_set(count, url, where) as endpoints:
+                    for endpoint in endpoints:
+                        await stateless_chat(http, endpoint)  # warm: identity, project, catalog
+
+                    def spread() -> Iterator[str]:
+                        while True:
+                            yield from endpoints
+
+                    turn = spread()
+
+                    async def one() -> None:
+                        await stateless_chat(http, next(turn))
+
+                    times = [await together(calls, one) for _ in range(runs)]
+                measured[name] = calls / statistics.median(times)
+    anchor = measured["1"]
+    row(
+        "1 replica, SQLite store (the default)",
+        f"{measured['1 on SQLite']:.0f} calls/s",
+        f"1 on Redis {anchor:.0f} calls/s",
+        f"{measured['1 on SQLite'] / anchor:.2f}x",
+    )
+    for count in ["2", "3"]:
+        row(
+            f"{count} replicas on one Redis, {calls} at once, 300 ms",
+            f"{measured[count]:.0f} calls/s",
+            f"1 replica {anchor:.0f} calls/s",
+            f"{measured[count] / anchor:.2f}x (of {count}x at best; {os.cpu_count()} cores here)",
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -525,10 +653,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument(
-        "--only", nargs="*", choices=["concurrency", "latency", "layers", "cold", "memory", "cleaning"]
+        "--only",
+        nargs="*",
+        choices=["concurrency", "latency", "layers", "cold", "memory", "cleaning", "replicas"],
     )
     args = parser.parse_args()
-    chosen = set(args.only or ["concurrency", "latency", "layers", "cold", "memory", "cleaning"])
+    chosen = set(args.only or ["concurrency", "latency", "layers", "cold", "memory", "cleaning", "replicas"])
     print(f"{'metric':<48} {'this server':>22} {'anchor, same run':>22}   ratio", flush=True)
     if "concurrency" in chosen:
         anyio.run(concurrency, args.runs)
@@ -542,6 +672,8 @@ def main() -> None:
         anyio.run(memory)
     if "cleaning" in chosen:
         cleaning(args.runs)
+    if "replicas" in chosen:
+        anyio.run(replicas, args.runs)
     print(f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

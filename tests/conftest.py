@@ -232,10 +232,11 @@ def _text(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One Redis for the whole run: its URL. Each test keeps apart by a namespace of its own
-    (:func:`redis_namespace`)."""
-    with running_redis(tmp_path_factory.mktemp("redis")) as port:
-        yield f"redis://127.0.0.1:{port}/0"
+    """One Redis for the whole run, with a password as deployed: its URL (password in it). Each
+    test keeps apart by a namespace of its own (:func:`redis_namespace`)."""
+    password = secrets.token_hex(12)
+    with running_redis(tmp_path_factory.mktemp("redis"), "--requirepass", password) as port:
+        yield f"redis://:{password}@127.0.0.1:{port}/0"
 
 
 @pytest.fixture

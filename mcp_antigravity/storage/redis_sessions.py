@@ -5,7 +5,8 @@ Keys (under the connection's namespace; ``{id}`` is a session id):
 * ``s:{id}``: the session's state (JSON: settings, waiting calls, turn counter, owner, account);
 * ``t:{id}``: its turns, a list of JSON values, oldest first;
 * ``g:{id}``: its thought signatures, a hash ``"{seq}:{part}"`` -> JSON;
-* ``sessions``: every session by last update (for listing and the count and age bounds);
+* ``sessions``: every session by last update (for listing and the count and age bounds; a
+  session taken off it is being deleted);
 * ``sigs``: every signature, ``"{id}|{seq}:{part}"`` by creation (the signature bound and TTL);
 * ``calls``: waiting call id -> session id;
 * ``lock:{id}``: the session lock, a holder token expiring on its own.
@@ -43,6 +44,13 @@ elseif held == ARGV[1] then
 end
 return 0
 """
+CLAIM = """
+local claimed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 1000)
+local extra = redis.call('ZRANGE', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
+for i = 1, math.min(#extra, 1000) do claimed[#claimed + 1] = extra[i] end
+if #claimed > 0 then redis.call('ZREM', KEYS[1], unpack(claimed)) end
+return claimed
+"""
 UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
     return redis.call('DEL', KEYS[1])
@@ -58,6 +66,7 @@ class RedisSessionStore:
         self._limits = limits
         self._lock = self._r.register_script(LOCK)
         self._unlock = self._r.register_script(UNLOCK)
+        self._claim = self._r.register_script(CLAIM)
         self._sessions = connection.key("sessions")
         self._sigs = connection.key("sigs")
         self._calls = connection.key("calls")
@@ -265,27 +274,22 @@ class RedisSessionStore:
         return max(1, math.ceil(self._limits.max_age))
 
     async def _prune(self, now: float) -> None:
-        """Sessions and signatures beyond their age and count bounds go (each removal idempotent,
-        so replicas pruning at once do no harm)."""
+        """Sessions and signatures beyond their age and count bounds go. Each is claimed (taken
+        off its index) atomically first, so replicas pruning at once never drop the same one
+        twice, and the work stays in proportion to what is over the bounds."""
         limits = self._limits
-        async with self._r.pipeline(transaction=False) as pipe:
-            pipe.zrangebyscore(self._sessions, "-inf", f"({now - limits.max_age}")
-            pipe.zrevrange(self._sessions, limits.max_sessions, -1)
-            pipe.zrangebyscore(self._sigs, "-inf", f"({now - limits.signature_ttl}")
-            pipe.zrevrange(self._sigs, limits.max_signatures, -1)
-            old, extra, stale, surplus = await pipe.execute()
-        for session_id in {i.decode() for i in [*old, *extra]}:
-            await self._drop_session(session_id)
-        members = {m.decode() for m in [*stale, *surplus]}
-        if members:
+        old = await self._claim(keys=[self._sessions], args=[now - limits.max_age, limits.max_sessions])
+        for session_id in old:
+            await self._drop_session(session_id.decode())
+        stale = await self._claim(keys=[self._sigs], args=[now - limits.signature_ttl, limits.max_signatures])
+        if stale:
             by_session: dict[str, list[str]] = {}
-            for member in members:
-                session_id, _, field = member.partition("|")
+            for member in stale:
+                session_id, _, field = member.decode().partition("|")
                 by_session.setdefault(session_id, []).append(field)
             async with self._r.pipeline(transaction=True) as pipe:
                 for session_id, fields in by_session.items():
                     pipe.hdel(self._keys(session_id)[2], *fields)
-                pipe.zrem(self._sigs, *members)
                 await pipe.execute()
 
     async def _drop_session(self, session_id: str) -> None:
@@ -295,7 +299,6 @@ class RedisSessionStore:
             raw, fields = await pipe.execute()
             waiting = list(decode(raw).get("waiting", {})) if raw is not None else []
             pipe.delete(state_key, turns_key, sigs_key)
-            pipe.zrem(self._sessions, session_id)
             if waiting:
                 pipe.hdel(self._calls, *waiting)
             if fields:

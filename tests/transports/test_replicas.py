@@ -1,8 +1,11 @@
 """Several ``serve --stateless`` replicas on one Redis, as docs/deploy.md runs them: one
 conversation moved between replicas on every turn, calls spread over them, one killed mid-run.
 
-Each replica has a data directory of its own (a copy of the accounts file, nothing else):
-whatever they share, they share through Redis."""
+The replicas run the command and the settings of ``docs/deploy/compose.yaml`` and
+``docs/deploy/replica.env``; only what names the outside world (Google, the Redis host, the
+container's paths) is swapped for loopback and this test's folders, and :data:`TEST_ONLY`
+says what else differs and why. Each replica has a data directory of its own (a copy of the
+accounts file, nothing else): whatever they share, they share through Redis."""
 
 from __future__ import annotations
 
@@ -16,11 +19,15 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
+import httpx2
 import pytest
+import yaml
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from mcp_antigravity.conversation.sessions import Sessions
 from mcp_antigravity.conversation.store import Limits
@@ -42,7 +49,6 @@ from ..conftest import (
 pytestmark = pytest.mark.anyio
 
 SIGNED = "gemini-3-flash"  # a model whose function calls must come back with their thought signatures
-LOCK_TTL = "2"
 FUNCTION = {
     "name": "lookup",
     "description": "Look a word up",
@@ -59,26 +65,45 @@ class Replica:
         self.process.wait(10)
 
 
+DEPLOY = Path(__file__).parents[2] / "docs" / "deploy"
+TEST_ONLY = {
+    "ANTIGRAVITY_SESSION_LOCK_TTL": "2",  # a killed replica's lock frees in 2 s, not 15
+    "ANTIGRAVITY_ACCOUNT_STRATEGY": "sticky",  # which account serves is then known in advance
+    "ANTIGRAVITY_BACKOFF_INITIAL": "0.01",
+    "ANTIGRAVITY_BACKOFF_MAX": "0.05",
+}
+CALLER, TOKEN = "alice", "alice-token-0123456789"
+
+
+def deployed() -> tuple[list[str], dict[str, str]]:
+    """The replica's command and settings, as compose.yaml and replica.env give them."""
+    service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["mcp"]
+    settings: dict[str, str] = {}
+    for line in (DEPLOY / service["env_file"]).read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            settings[name.strip()] = value.strip()
+    settings.update({k: str(v) for k, v in service["environment"].items()})
+    return list(service["command"]), settings
+
+
 @contextmanager
 def started(index: int, tmp_path: Path, env: dict[str, str]) -> Iterator[Replica]:
-    """One replica: ``serve --transport streamable-http --stateless`` with a data directory of its own."""
+    """One replica, as compose.yaml runs it, on a loopback port with a data directory of its own."""
+    command, _ = deployed()
+    assert command[:2] == ["mcp-antigravity", "serve"] and command[-4:] == [
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+    ]
     data = tmp_path / f"replica-{index}"
     data.mkdir()
     shutil.copy2(tmp_path / "accounts" / "accounts.json", data / "accounts.json")
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIGRAVITY_")}
     child_env.update(env, ANTIGRAVITY_DATA_DIR=str(data), XDG_DATA_HOME=str(data / "xdg"))
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mcp_antigravity",
-            "serve",
-            "--transport",
-            "streamable-http",
-            "--stateless",
-            "--port",
-            "0",
-        ],
+        [sys.executable, "-m", "mcp_antigravity", *command[1:-4], "--host", "127.0.0.1", "--port", "0"],
         env=child_env,
         stderr=subprocess.PIPE,
         text=True,
@@ -104,19 +129,26 @@ async def deployment(
 ) -> AsyncIterator[tuple[Emulator, list[Replica], dict[str, Any]]]:
     """The emulator (accounts A, B, C), and ``count`` replicas on one Redis; the settings of the store."""
     store_accounts(tmp_path / "accounts", {A: "rt-a", B: "rt-b", C: "rt-c"})
+    callers = tmp_path / "callers.toml"
+    callers.write_text(f'{CALLER} = "{TOKEN}"\n')
+    callers.chmod(0o600)
+    store = urlsplit(redis_server)
+    _, settings = deployed()
+    assert settings["ANTIGRAVITY_STORE"].startswith("redis://")
     async with running_emulator(three_accounts(**emulated)) as (emulator, url):
         env = {
+            **settings,
+            # the outside world, on loopback
+            "ANTIGRAVITY_STORE": f"redis://{store.hostname}:{store.port}{store.path}",
+            "ANTIGRAVITY_STORE_PASSWORD": store.password or "",
+            "ANTIGRAVITY_STORE_NAMESPACE": namespace,
+            "ANTIGRAVITY_HTTP_TOKENS_FILE": str(callers),
+            "ANTIGRAVITY_HTTP_ALLOWED_HOSTS": "127.0.0.1",
             "ANTIGRAVITY_ENDPOINTS": url,
             "ANTIGRAVITY_OAUTH_TOKEN_URL": f"{url}/token",
             "ANTIGRAVITY_OAUTH_CLIENT_ID": OAUTH_CLIENT["oauth_client_id"],
             "ANTIGRAVITY_OAUTH_CLIENT_SECRET": OAUTH_CLIENT["oauth_client_secret"],
-            "ANTIGRAVITY_STORE": redis_server,
-            "ANTIGRAVITY_STORE_NAMESPACE": namespace,
-            "ANTIGRAVITY_SESSION_LOCK_TTL": LOCK_TTL,
-            "ANTIGRAVITY_SESSION_MAX_COUNT": "1000",  # more than a run makes: none is pruned
-            "ANTIGRAVITY_ACCOUNT_STRATEGY": "sticky",
-            "ANTIGRAVITY_BACKOFF_INITIAL": "0.01",
-            "ANTIGRAVITY_BACKOFF_MAX": "0.05",
+            **TEST_ONLY,
         }
         with ExitStack() as stack:
             replicas = []
@@ -125,6 +157,16 @@ async def deployment(
                     await anyio.to_thread.run_sync(stack.enter_context, started(index, tmp_path, env))
                 )
             yield emulator, replicas, {"store": redis_server, "store_namespace": namespace}
+
+
+@asynccontextmanager
+async def connected(replica: Replica) -> AsyncIterator[Client]:
+    """An MCP client of the one caller, on ``replica``."""
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as http,
+        Client(streamable_http_client(replica.endpoint, http_client=http)) as client,
+    ):
+        yield client
 
 
 @asynccontextmanager
@@ -168,14 +210,14 @@ async def test_a_conversation_moved_between_replicas_on_every_turn_keeps_everyth
                 }
             elif results:
                 arguments["session_id"] = results[0].structured_content["session_id"]
-            async with Client(replicas[turn % 3].endpoint) as client:  # a different replica each turn
+            async with connected(replicas[turn % 3]) as client:  # a different replica each turn
                 result = await client.call_tool("chat", arguments)
             assert not result.is_error, text_of(result)
             results.append(result)
         session_id = results[0].structured_content["session_id"]
         assert {r.structured_content["session_id"] for r in results} == {session_id}
         async with stored_sessions(store, tmp_path) as sessions:
-            stored = await sessions.history(session_id)
+            stored = await sessions.history(session_id, CALLER)
     asked = generations(emulator)
     assert len(asked) == 5  # no turn sent twice
     assert [len(r["body"]["request"]["contents"]) for r in asked] == [1, 3, 5, 7, 9]  # nothing lost
@@ -193,7 +235,7 @@ async def test_an_account_cooled_on_one_replica_is_skipped_by_the_others(
     async with deployment(tmp_path, redis_server, redis_namespace, 3, **emulated) as (emulator, replicas, _):
 
         async def chat(replica: Replica, model: str) -> None:
-            async with Client(replica.endpoint) as client:
+            async with connected(replica) as client:
                 result = await client.call_tool("chat", {"prompt": "hello", "model": model})
             assert not result.is_error, text_of(result)
 
@@ -223,7 +265,7 @@ async def test_two_hundred_calls_over_three_replicas_one_killed_lose_no_answered
             replica = replicas[k % 3]
             arguments: dict[str, Any] = {"prompt": f"job {k}", "model": "claude-sonnet-4-6"}
             try:
-                async with Client(replica.endpoint) as client:
+                async with connected(replica) as client:
                     result = await client.call_tool("chat", arguments)
             except Exception:
                 failed.append(k)  # its replica died: the caller never got an answer
@@ -244,7 +286,7 @@ async def test_two_hundred_calls_over_three_replicas_one_killed_lose_no_answered
                     if session is not None:
                         arguments["session_id"] = session
                     try:
-                        async with Client(replica.endpoint) as client:
+                        async with connected(replica) as client:
                             result = await client.call_tool("chat", arguments)
                     except Exception:
                         continue
@@ -272,8 +314,8 @@ async def test_two_hundred_calls_over_three_replicas_one_killed_lose_no_answered
             r.get("disconnected") for r in generations(emulator)
         )  # ...while the upstream worked on them
         async with stored_sessions(store, tmp_path) as sessions:
-            summaries = await sessions.summaries()
-            stored = {s.id: await sessions.history(s.id) for s in summaries}
+            summaries = await sessions.summaries(CALLER)
+            stored = {s.id: await sessions.history(s.id, CALLER) for s in summaries}
     for k, session_id in answered.items():  # every answered call: its exchange, once, whole
         turns = stored[session_id].turns
         assert [(t.role, t.parts[0]["text"]) for t in turns] == [

@@ -232,6 +232,28 @@ async def test_sessions_are_bounded_by_count_and_age(opener: Opener) -> None:
     assert [s.id for s in await sessions.summaries()] == [fourth]
 
 
+async def test_processes_pruning_at_once_keep_the_bound_and_whole_sessions(opener: Opener) -> None:
+    clock = Clock()
+    one, two = (
+        await sessions_on(opener, clock, max_sessions=10),
+        await sessions_on(opener, clock, max_sessions=10),
+    )
+
+    async def start(sessions: Sessions, n: int) -> None:
+        await commit(sessions, None, ask(f"q{n}"), call_turn(f"f{n}", f"sig{n}"))
+
+    async with anyio.create_task_group() as group:
+        for n in range(60):
+            group.start_soon(start, (one, two)[n % 2], n)
+    await commit(one, None, ask("last"), said("a"))  # one more commit, after all of them
+    left = await one.summaries()
+    assert len(left) == 10
+    for summary in left:
+        session = await two.history(summary.id)
+        called = "functionCall" in session.turns[-1].parts[-1]
+        assert len(session.turns) == 2 and {s.seq for s in session.signatures} == ({1} if called else set())
+
+
 async def test_trimming_keeps_calls_with_their_responses(opener: Opener) -> None:
     clock = Clock()
     sessions = await sessions_on(opener, clock, max_turns=4)
