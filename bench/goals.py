@@ -637,12 +637,12 @@ async def replicas(runs: int, calls: int = 240) -> None:
         f"1 on Redis {anchor:.0f} calls/s",
         f"{measured['1 on SQLite'] / anchor:.2f}x",
     )
-    for count in ["2", "3"]:
+    for many in ["2", "3"]:
         row(
-            f"{count} replicas on one Redis, {calls} at once, 300 ms",
-            f"{measured[count]:.0f} calls/s",
+            f"{many} replicas on one Redis, {calls} at once, 300 ms",
+            f"{measured[many]:.0f} calls/s",
             f"1 replica {anchor:.0f} calls/s",
-            f"{measured[count] / anchor:.2f}x (of {count}x at best; {os.cpu_count()} cores here)",
+            f"{measured[many] / anchor:.2f}x (of {many}x at best; {os.cpu_count()} cores here)",
         )
 
 

@@ -11,7 +11,9 @@ commit is a compare-and-set on the session's turn counter, inside ``BEGIN IMMEDI
 another process stored turns since this one loaded the session, the new exchange is
 appended after them (its turns and signatures renumbered) as long as that keeps the history
 valid, that is, neither the stored history nor the new turn is in the middle of a function
-call; otherwise :class:`~.errors.SessionConflict` says so and nothing is stored.
+call; otherwise :class:`~.errors.SessionConflict` says so and nothing is stored. Session locks
+(see :mod:`.store`) are rows of ``locks`` with their expiry, taken and checked inside the same
+kind of transaction.
 """
 
 from __future__ import annotations

@@ -12,40 +12,15 @@ from typing import Any
 import pytest
 
 from mcp_antigravity.antigravity.models import model_info
-from mcp_antigravity.antigravity.wire import Content, Part, to_wire
+from mcp_antigravity.antigravity.wire import Content, to_wire
 from mcp_antigravity.conversation.sessions import Sessions
 from mcp_antigravity.conversation.signatures import SENTINEL, HistoryTurn, Signature, attach, digest, split
 from mcp_antigravity.conversation.sqlite_store import SqliteDatabase, SqliteStore
 from mcp_antigravity.conversation.store import Limits
 
+from .test_store_contract import Clock, ask, call_turn
+
 pytestmark = pytest.mark.anyio
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def call_turn(name: str, signature: str | None = "sig") -> Content:
-    part: dict[str, Any] = {"functionCall": {"name": name, "args": {}}}
-    if signature:
-        part["thoughtSignature"] = signature
-    return Content.model_validate(
-        {"role": "model", "parts": [{"thought": True, "text": "hmm", "thoughtSignature": "t-sig"}, part]}
-    )
-
-
-def answer_turn(name: str) -> Content:
-    return Content.model_validate(
-        {"role": "user", "parts": [{"functionResponse": {"name": name, "response": {}}}]}
-    )
-
-
-def ask(text: str) -> Content:
-    return Content(role="user", parts=[Part(text=text)])
 
 
 async def open_sessions(path: Path, clock: Clock, **limits: Any) -> Sessions:
