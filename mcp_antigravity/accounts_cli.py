@@ -105,6 +105,14 @@ async def _shared(settings: Settings) -> AsyncIterator[AccountStates | None]:
         await connection.close()
 
 
+async def _share_state(settings: Settings, account: Account) -> None:
+    """Store ``account``'s state (as the file has it now) in the shared store, if there is one."""
+    state = account.state_json()
+    async with _shared(settings) as shared:
+        if shared is not None:
+            await shared.update(account, lambda current: current.take_state(state))
+
+
 async def _accounts(settings: Settings, file: AccountsFile) -> list[Account]:
     """The accounts, with the state the replicas share when there is a shared store."""
     accounts = file.load()
@@ -129,6 +137,8 @@ def add(settings: Settings, file: AccountsFile, args: argparse.Namespace) -> int
         return 1
     migrate_saved_login(settings, file)  # so a login saved before accounts is renamed, not doubled
     what = file.update(lambda accounts: put_account(accounts, email, refresh_token, time.time()))
+    stored = next(a for a in file.load() if a.email == email)
+    anyio.run(_share_state, settings, stored)  # a shared store's old verdict on it goes too
     print(f"Account {email} {what} in {file.path} (readable only by you).", file=sys.stderr)
     return 0
 

@@ -81,6 +81,12 @@ class Account:
         """This account with the state ``state`` (a :meth:`state_json`) says; raises ``ValueError``."""
         return Account.from_json({**self.to_json(), **{k: state[k] for k in STATE_KEYS if k in state}})
 
+    def take_state(self, state: dict[str, Any]) -> None:
+        """Change this account's state to what ``state`` (a :meth:`state_json`) says; raises ``ValueError``."""
+        taken = self.with_state(state)
+        for key in STATE_KEYS:
+            setattr(self, key, getattr(taken, key))
+
     @classmethod
     def from_json(cls, data: object) -> Account:
         """An account from its JSON form; raises ``ValueError`` naming what is wrong."""

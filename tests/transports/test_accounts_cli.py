@@ -7,14 +7,19 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import anyio.to_thread
 import pytest
 
+from mcp_antigravity.accounts import Account, AccountsFile
+from mcp_antigravity.config import load_settings
+from mcp_antigravity.conversation.store import Limits
 from mcp_antigravity.emulator import Emulator, running_emulator
 from mcp_antigravity.emulator.accounts import EmulatedAccount
 from mcp_antigravity.emulator.app import EmulatorConfig
+from mcp_antigravity.storage import open_storage
 
 from ..conftest import PROJECT, TOKEN
 
@@ -123,3 +128,38 @@ async def test_quota_shows_every_account_and_model_with_its_reset(
     assert "75%" in row
     accounts_table = (await cli(env, "accounts", "list")).stdout
     assert "standard-tier" in accounts_table and "proj-b" in accounts_table
+
+
+async def test_with_a_shared_store_the_commands_show_and_change_the_shared_state(
+    upstream: tuple[Emulator, str], tmp_path: Path, redis_server: str, redis_namespace: str
+) -> None:
+    """What a replica learnt (in Redis) is what `accounts list` shows; enable, disable and add
+    change it for every replica; the accounts file only keeps the tokens."""
+    _, url = upstream
+    env = cli_env(url, tmp_path) | {
+        "ANTIGRAVITY_STORE": redis_server,
+        "ANTIGRAVITY_STORE_NAMESPACE": redis_namespace,
+    }
+    assert (await cli(env, "accounts", "add", "--refresh-token", "rt-a")).returncode == 0
+    assert (await cli(env, "accounts", "add", "--refresh-token", "rt-b")).returncode == 0
+    settings = load_settings(data_dir=tmp_path, store=redis_server, store_namespace=redis_namespace)
+    async with AsyncExitStack() as stack:
+        shared = (await open_storage(settings, Limits(), stack)).accounts
+        assert shared is not None
+        [a, _] = AccountsFile(settings.accounts_path).load()
+
+        def dead(account: Account) -> None:  # as a replica records it
+            account.state, account.reason = "token_dead", "invalid_grant"
+
+        await shared.update(a, dead)
+        listed = json.loads((await cli(env, "accounts", "list", "--json")).stdout)
+        assert [(x["email"], x["state"]) for x in listed] == [(A, "token_dead"), (B, "active")]
+        assert [x.state for x in AccountsFile(settings.accounts_path).load()] == ["active", "active"]
+
+        assert (await cli(env, "accounts", "disable", B)).returncode == 0
+        assert (await shared.load())[B]["state"] == "disabled"
+        again = await cli(env, "accounts", "add", "--refresh-token", "rt-a")  # logged in again
+        assert f"Account {A} updated" in again.stderr
+        assert (await shared.load())[A]["state"] == "active"
+        listed = json.loads((await cli(env, "accounts", "list", "--json")).stdout)
+        assert [(x["email"], x["state"]) for x in listed] == [(A, "active"), (B, "disabled")]
