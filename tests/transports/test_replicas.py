@@ -9,6 +9,8 @@ accounts file, nothing else): whatever they share, they share through Redis."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import signal
@@ -28,6 +30,8 @@ import pytest
 import yaml
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from mcp.types import BlobResourceContents, ResourceLink
 
 from mcp_antigravity.conversation.sessions import Sessions
 from mcp_antigravity.conversation.store import Limits
@@ -73,6 +77,7 @@ TEST_ONLY = {
     "ANTIGRAVITY_BACKOFF_MAX": "0.05",
 }
 CALLER, TOKEN = "alice", "alice-token-0123456789"
+OTHER_TOKEN = "bob-token-0123456789ab"
 
 
 def deployed() -> tuple[list[str], dict[str, str]]:
@@ -125,12 +130,18 @@ def started(index: int, tmp_path: Path, env: dict[str, str]) -> Iterator[Replica
 
 @asynccontextmanager
 async def deployment(
-    tmp_path: Path, redis_server: str, namespace: str, count: int, **emulated: dict[str, Any]
+    tmp_path: Path,
+    redis_server: str,
+    namespace: str,
+    count: int,
+    extra: dict[str, str] | None = None,
+    **emulated: dict[str, Any],
 ) -> AsyncIterator[tuple[Emulator, list[Replica], dict[str, Any]]]:
-    """The emulator (accounts A, B, C), and ``count`` replicas on one Redis; the settings of the store."""
+    """The emulator (accounts A, B, C), and ``count`` replicas on one Redis (``extra``: settings of
+    this test only); the settings of the store."""
     store_accounts(tmp_path / "accounts", {A: "rt-a", B: "rt-b", C: "rt-c"})
     callers = tmp_path / "callers.toml"
-    callers.write_text(f'{CALLER} = "{TOKEN}"\n')
+    callers.write_text(f'{CALLER} = "{TOKEN}"\nbob = "{OTHER_TOKEN}"\n')
     callers.chmod(0o600)
     store = urlsplit(redis_server)
     _, settings = deployed()
@@ -149,6 +160,7 @@ async def deployment(
             "ANTIGRAVITY_OAUTH_CLIENT_ID": OAUTH_CLIENT["oauth_client_id"],
             "ANTIGRAVITY_OAUTH_CLIENT_SECRET": OAUTH_CLIENT["oauth_client_secret"],
             **TEST_ONLY,
+            **(extra or {}),
         }
         with ExitStack() as stack:
             replicas = []
@@ -160,10 +172,10 @@ async def deployment(
 
 
 @asynccontextmanager
-async def connected(replica: Replica) -> AsyncIterator[Client]:
-    """An MCP client of the one caller, on ``replica``."""
+async def connected(replica: Replica, token: str = TOKEN) -> AsyncIterator[Client]:
+    """An MCP client of the caller ``token`` names (alice by default), on ``replica``."""
     async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as http,
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http,
         Client(streamable_http_client(replica.endpoint, http_client=http)) as client,
     ):
         yield client
@@ -226,6 +238,41 @@ async def test_a_conversation_moved_between_replicas_on_every_turn_keeps_everyth
     assert len(signatures_sent(asked[-1])) == 2
     assert all(s != "skip_thought_signature_validator" for s in signatures_sent(asked[-1]))
     assert {r["account"] for r in asked} == {A}  # the conversation stayed on its account
+
+
+async def test_what_a_caller_made_on_one_replica_is_theirs_on_every_replica(
+    tmp_path: Path, redis_server: str, redis_namespace: str
+) -> None:
+    """A saved image and a session, made through one replica, read through another; the other
+    caller finds neither on any replica."""
+    saved = {"ANTIGRAVITY_INLINE_RESULT_LIMIT": "1000"}  # every image is saved, not inlined
+    async with deployment(tmp_path, redis_server, redis_namespace, 3, saved) as (_, replicas, _store):
+        async with connected(replicas[0]) as alice:
+            drawn = await alice.call_tool("image_generate", {"prompt": "a red square"})
+            said = await alice.call_tool("chat", {"prompt": "my plan", "model": SIGNED})
+        assert not drawn.is_error, text_of(drawn)
+        [link] = [c for c in drawn.content if isinstance(c, ResourceLink)]
+        [image] = drawn.structured_content["images"]
+        assert "path" not in image or image["path"] is None  # no replica's disk is shown
+        session = said.structured_content["session_id"]
+        async with connected(replicas[1]) as alice:
+            read = await alice.read_resource(link.uri)
+            listed = json.loads((await alice.read_resource("antigravity://images")).contents[0].text)
+            history = json.loads(
+                (await alice.read_resource(f"antigravity://sessions/{session}")).contents[0].text
+            )
+        async with connected(replicas[2], OTHER_TOKEN) as bob:
+            with pytest.raises(MCPError, match="No generated image"):
+                await bob.read_resource(link.uri)
+            theirs = json.loads((await bob.read_resource("antigravity://images")).contents[0].text)
+            refused = await bob.call_tool("chat", {"prompt": "and then?", "session_id": session})
+    [content] = read.contents
+    assert isinstance(content, BlobResourceContents) and content.mime_type == link.mime_type
+    assert len(base64.b64decode(content.blob)) == link.size == image["bytes"]
+    assert [i["uri"] for i in listed["images"]] == [link.uri]
+    assert [t["role"] for t in history["turns"]] == ["user", "model"]
+    assert theirs == {"images": []}
+    assert refused.is_error and "Unknown session" in text_of(refused)
 
 
 async def test_an_account_cooled_on_one_replica_is_skipped_by_the_others(

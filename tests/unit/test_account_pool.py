@@ -12,17 +12,11 @@ from mcp_antigravity.antigravity import StaticToken, TokenSource
 from mcp_antigravity.antigravity.accounts import AccountPool
 from mcp_antigravity.antigravity.rotation import Cool, Mark, Move
 
+from .test_store_contract import Clock
+
 pytestmark = pytest.mark.anyio
 A, B = "a@example.com", "b@example.com"
 MODEL = "gemini-3-flash"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def pool_of(
