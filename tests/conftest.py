@@ -192,10 +192,12 @@ def redis_binary() -> str:
 
 
 @contextmanager
-def running_redis(folder: Path, *options: str, tls: bool = False) -> Iterator[int]:
-    """A redis-server of its own on a free loopback port (no disk persistence, ``options`` added);
-    yields the port once it accepts connections. ``tls``: the port speaks TLS only."""
-    port = _free_port()
+def running_redis(folder: Path, *options: str, tls: bool = False, port: int | None = None) -> Iterator[int]:
+    """A redis-server of its own on a free loopback port (or ``port``; no disk persistence,
+    ``options`` added); yields the port once it accepts connections. ``tls``: the port speaks
+    TLS only."""
+    port = port or _free_port()
+    (folder / "redis.log").unlink(missing_ok=True)
     listen = ["--port", "0", "--tls-port", str(port)] if tls else ["--port", str(port)]
     process = subprocess.Popen(
         [

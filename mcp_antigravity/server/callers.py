@@ -10,11 +10,17 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import (
+    ResourceError,
+    ToolError,
+    UnexpectedResourceError,
+    UnexpectedToolError,
+)
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
 from pydantic import AnyUrl, ValidationError
 
+from ..storage.redis import StoreError
 from .argument_errors import describe_arguments
 
 CALLER = "mcp_antigravity.caller"
@@ -75,5 +81,9 @@ class CallerAwareServer(MCPServer[Any]):
         token = _reading_for.set(caller_of(context) if context is not None else None)
         try:
             return await super().read_resource(uri, context)
+        except UnexpectedResourceError as exc:  # the SDK's wrapping of what a resource raised
+            if isinstance(exc.__cause__, StoreError):  # the shared store failed: say so, as the tools do
+                raise ResourceError(str(exc.__cause__)) from None
+            raise
         finally:
             _reading_for.reset(token)

@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -29,6 +32,11 @@ MAX_CONNECTIONS = 128
 
 class StoreError(Exception):
     """The store cannot be reached or holds what this version cannot read; the message says what to do."""
+
+
+class StoreUnavailable(StoreError):
+    """A command to the store failed mid-run (Redis down, a timeout): the call's turn was not
+    stored, or its storing was not confirmed."""
 
 
 def is_redis(url: str | None) -> bool:
@@ -60,6 +68,42 @@ class RedisConnection:
 
     async def close(self) -> None:
         await self.redis.aclose()
+
+    @contextmanager
+    def failures(self) -> Iterator[None]:
+        """Redis's own errors, as :class:`StoreUnavailable` naming the store (never its password)."""
+        from redis.exceptions import RedisError
+
+        try:
+            yield
+        except RedisError as exc:
+            raise StoreUnavailable(
+                f"The shared store at {self.where} failed ({_reason(exc)}), so this call's work was not stored "
+                "(or not confirmed: read the session before sending a turn again). Retry shortly; if it keeps "
+                "failing, check that Redis is up and ANTIGRAVITY_STORE."
+            ) from None
+
+
+class _OnRedis(Protocol):
+    _c: RedisConnection
+
+
+S = TypeVar("S", bound=_OnRedis)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reported(
+    method: Callable[Concatenate[S, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """A store method whose Redis failures reach the caller as :class:`StoreUnavailable`."""
+
+    @functools.wraps(method)
+    async def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._c.failures():
+            return await method(self, *args, **kwargs)
+
+    return run
 
 
 def encode(value: dict[str, Any]) -> bytes:

@@ -10,21 +10,25 @@ from typing import Any
 from redis.exceptions import WatchError
 
 from ..accounts.records import Account
-from .redis import RedisConnection, decode, encode
+from .redis import RedisConnection, decode, encode, reported
 
 
 class RedisAccountStates:
     def __init__(self, connection: RedisConnection) -> None:
+        self._c = connection
         self._r = connection.redis
         self._hash = connection.key("accounts")
         self._version = connection.key("accounts", "version")
 
+    @reported
     async def version(self) -> int:
         return int(await self._r.get(self._version) or 0)
 
+    @reported
     async def load(self) -> dict[str, dict[str, Any]]:
         return {email.decode(): decode(raw) for email, raw in (await self._r.hgetall(self._hash)).items()}
 
+    @reported
     async def update(self, account: Account, change: Callable[[Account], None]) -> dict[str, Any]:
         async with self._r.pipeline(transaction=True) as pipe:
             while True:

@@ -10,7 +10,7 @@ import math
 import time
 
 from ..media.saved import SavedImage, valid_name
-from .redis import RedisConnection
+from .redis import RedisConnection, reported
 
 MAX_PER_CALLER = 500
 
@@ -27,6 +27,7 @@ class RedisImages:
     def _data(self, owner: str | None, name: str) -> str:
         return self._c.key("imgdata", _who(owner), name)
 
+    @reported
     async def save(self, owner: str | None, name: str, data: bytes) -> SavedImage:
         if not valid_name(name):
             raise ValueError(f"not an image name: {name!r}")
@@ -47,12 +48,14 @@ class RedisImages:
                 await pipe.execute()
         return SavedImage(name, len(data), now)
 
+    @reported
     async def read(self, owner: str | None, name: str) -> bytes | None:
         if not valid_name(name):
             return None
         data: bytes | None = await self._r.get(self._data(owner, name))
         return data
 
+    @reported
     async def list(self, owner: str | None) -> list[SavedImage]:
         entries = await self._r.zrevrange(self._index(owner), 0, -1, withscores=True)
         if not entries:

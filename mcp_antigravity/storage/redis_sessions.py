@@ -31,7 +31,7 @@ from ..conversation.functions import FunctionSpec
 from ..conversation.signatures import Signature
 from ..conversation.store import Limits, Session, SessionSummary, Turn, follow, lost_lock, trim_cut
 from ..conversation.turns import WaitingCall
-from .redis import RedisConnection, decode, encode
+from .redis import RedisConnection, decode, encode, reported
 
 LOCK = """
 local held = redis.call('GET', KEYS[1])
@@ -76,6 +76,7 @@ class RedisSessionStore:
 
     # ------------------------------------------------------------------ reads
 
+    @reported
     async def load(self, session_id: str) -> Session | None:
         state_key, turns_key, sigs_key = self._keys(session_id)
         async with self._r.pipeline(transaction=True) as pipe:  # one snapshot of the three keys
@@ -88,10 +89,12 @@ class RedisSessionStore:
         session.signatures = [_signature(field, decode(value)) for field, value in signatures.items()]
         return session
 
+    @reported
     async def session_for_call(self, call_id: str) -> str | None:
         found = await self._r.hget(self._calls, call_id)
         return found.decode() if found is not None else None
 
+    @reported
     async def summaries(self) -> list[SessionSummary]:
         ids = [i.decode() for i in await self._r.zrevrange(self._sessions, 0, -1)]
         async with self._r.pipeline(transaction=False) as pipe:
@@ -119,6 +122,7 @@ class RedisSessionStore:
 
     # ------------------------------------------------------------------ writes
 
+    @reported
     async def commit(
         self,
         session: Session,
@@ -167,6 +171,7 @@ class RedisSessionStore:
         await self._prune(now)
         return base
 
+    @reported
     async def reset(self, session: Session, now: float) -> None:
         state_key, turns_key, sigs_key = self._keys(session.id)
         async with self._r.pipeline(transaction=True) as pipe:
@@ -185,10 +190,12 @@ class RedisSessionStore:
                 except WatchError:
                     continue
 
+    @reported
     async def lock(self, session_id: str, token: str, now: float, ttl: float) -> bool:
         held = await self._lock(keys=[self._c.key("lock", session_id)], args=[token, max(1, int(ttl * 1000))])
         return bool(held)
 
+    @reported
     async def unlock(self, session_id: str, token: str) -> None:
         await self._unlock(keys=[self._c.key("lock", session_id)], args=[token])
 

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
 
 import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
 
+from mcp_antigravity import build_server
 from mcp_antigravity.config import load_settings
 from mcp_antigravity.conversation.store import Limits
+from mcp_antigravity.emulator import Emulator
 from mcp_antigravity.storage import StoreError, open_storage, where
 
-from ..conftest import _free_port, make_settings, running_redis
+from ..conftest import _free_port, make_settings, running_redis, text_of
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "s3cret-redis-pass"
@@ -149,3 +154,35 @@ def test_a_store_that_is_not_redis_is_refused_by_name(tmp_path: Path, value: str
     refused = run_cli(tmp_path, "serve", ANTIGRAVITY_STORE=value)
     assert refused.returncode == 2
     assert "ANTIGRAVITY_STORE" in refused.stderr and "redis://host:port/db" in refused.stderr
+
+
+async def test_a_store_that_goes_away_mid_run_is_told_and_then_used_again(
+    emulator: tuple[Emulator, str], tmp_path: Path
+) -> None:
+    _, url = emulator
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    redis = ExitStack()
+    port = redis.enter_context(running_redis(folder, "--requirepass", PASSWORD))
+    server = build_server(
+        make_settings(url, data_dir=tmp_path / "data", store=f"redis://:{PASSWORD}@127.0.0.1:{port}/0")
+    )
+    try:
+        async with Client(server) as client:
+            first = await client.call_tool("chat", {"prompt": "before"})
+            assert not first.is_error, text_of(first)
+            session = first.structured_content["session_id"]
+            redis.close()  # Redis goes away under the running server
+            failed = await client.call_tool("chat", {"prompt": "during", "session_id": session})
+            fresh = await client.call_tool("chat", {"prompt": "during, new"})
+            with pytest.raises(MCPError, match=re.escape("The shared store at redis://:***@127.0.0.1")):
+                await client.read_resource("antigravity://sessions")
+            with running_redis(folder, "--requirepass", PASSWORD, port=port):  # back (empty: no persistence)
+                again = await client.call_tool("chat", {"prompt": "after"})
+    finally:
+        redis.close()
+    for refused in (failed, fresh):
+        told = text_of(refused)
+        assert refused.is_error and f"The shared store at redis://:***@127.0.0.1:{port}/0 failed" in told
+        assert "Retry shortly" in told and PASSWORD not in told and "unexpectedly" not in told
+    assert not again.is_error, text_of(again)

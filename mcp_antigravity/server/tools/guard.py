@@ -9,8 +9,8 @@ The MCP SDK shows the caller only ``Error executing tool <name>`` for anything b
 * an exception group (from a task group inside the tool) is unwrapped to the error that
   caused it, so ``image_generate`` says why the upstream refused, as the other tools do;
 * the errors of the layers below (the conversation domain, media, fetching, an answer with
-  nothing in it) become tool errors with their own messages, which already say what to do; a
-  database error says that nothing was changed;
+  nothing in it, a shared store that failed) become tool errors with their own messages, which
+  already say what to do; a database error says that nothing was changed;
 * anything else is a bug: it is logged with its traceback, and the caller still learns which
   tool failed, how, and what to do, instead of a bare error;
 * cancellation and MCP protocol errors go through untouched.
@@ -36,6 +36,7 @@ from ...antigravity import AntigravityError
 from ...antigravity.responses import NoAnswer
 from ...conversation.errors import ConversationError
 from ...media.loader import MediaError
+from ...storage.redis import StoreError
 from ...web.errors import WebError
 from ...web.fetcher import FetchError
 from ..runtime import Runtime
@@ -47,7 +48,7 @@ R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 # Errors whose message is written for the caller already.
-_TOLD = (ConversationError, MediaError, FetchError, WebError, NoAnswer)
+_TOLD = (ConversationError, MediaError, FetchError, WebError, NoAnswer, StoreError)
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
