@@ -119,7 +119,7 @@ class Sessions:
         return session_id if session is not None and session.owner == owner else None
 
     async def summaries(self, owner: str | None = None) -> list[SessionSummary]:
-        return [s for s in await self.store.summaries() if s.owner == owner]
+        return await self.store.summaries(owner)
 
     async def history(self, session_id: str, owner: str | None = None) -> Session:
         session = await self.store.load(session_id)

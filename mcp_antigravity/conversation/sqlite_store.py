@@ -175,11 +175,12 @@ class SqliteDatabase:
             ).fetchone()
         return row[0] if row else None
 
-    def summaries(self) -> list[SessionSummary]:
+    def summaries(self, owner: str | None) -> list[SessionSummary]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT s.id, s.created, s.updated, s.model, s.waiting, COUNT(t.seq), s.owner FROM sessions s "
-                "LEFT JOIN turns t ON t.session_id = s.id GROUP BY s.id ORDER BY s.updated DESC"
+                "LEFT JOIN turns t ON t.session_id = s.id WHERE s.owner IS ? GROUP BY s.id ORDER BY s.updated DESC",
+                (owner,),
             ).fetchall()
         return [SessionSummary(r[0], r[1], r[2], r[3], r[5], sorted(json.loads(r[4])), r[6]) for r in rows]
 
@@ -344,8 +345,8 @@ class SqliteStore:
     async def session_for_call(self, call_id: str) -> str | None:
         return await self._run(self._db.session_for_call, call_id)
 
-    async def summaries(self) -> list[SessionSummary]:
-        return await self._run(self._db.summaries)
+    async def summaries(self, owner: str | None) -> list[SessionSummary]:
+        return await self._run(self._db.summaries, owner)
 
     async def commit(
         self,

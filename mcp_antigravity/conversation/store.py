@@ -94,8 +94,8 @@ class SessionStore(Protocol):
         """The session whose last answer asked for the call ``call_id``."""
         ...
 
-    async def summaries(self) -> list[SessionSummary]:
-        """Every session, most recently updated first."""
+    async def summaries(self, owner: str | None) -> list[SessionSummary]:
+        """``owner``'s sessions, most recently updated first."""
         ...
 
     async def commit(

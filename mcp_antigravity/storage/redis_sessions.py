@@ -5,8 +5,8 @@ Keys (under the connection's namespace; ``{id}`` is a session id):
 * ``s:{id}``: the session's state (JSON: settings, waiting calls, turn counter, owner, account);
 * ``t:{id}``: its turns, a list of JSON values, oldest first;
 * ``g:{id}``: its thought signatures, a hash ``"{seq}:{part}"`` -> JSON;
-* ``sessions``: every session by last update (for listing and the count and age bounds; a
-  session taken off it is being deleted);
+* ``sessions``: every session by last update (for the count and age bounds; a session taken
+  off it is being deleted), and ``owned:{caller}`` each caller's (for listing);
 * ``sigs``: every signature, ``"{id}|{seq}:{part}"`` by creation (the signature bound and TTL);
 * ``calls``: waiting call id -> session id;
 * ``lock:{id}``: the session lock, a holder token expiring on its own.
@@ -19,6 +19,7 @@ session age limit; sessions and signatures beyond their bounds go after each com
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -71,6 +72,12 @@ class RedisSessionStore:
         self._sigs = connection.key("sigs")
         self._calls = connection.key("calls")
 
+    def _owned(self, owner: str | None) -> str:
+        """The index of one owner's sessions (by a hash of the name, never the name itself)."""
+        return self._c.key(
+            "owned", "local" if owner is None else hashlib.sha256(owner.encode()).hexdigest()[:24]
+        )
+
     def _keys(self, session_id: str) -> tuple[str, str, str]:
         return self._c.key("s", session_id), self._c.key("t", session_id), self._c.key("g", session_id)
 
@@ -95,8 +102,8 @@ class RedisSessionStore:
         return found.decode() if found is not None else None
 
     @reported
-    async def summaries(self) -> list[SessionSummary]:
-        ids = [i.decode() for i in await self._r.zrevrange(self._sessions, 0, -1)]
+    async def summaries(self, owner: str | None) -> list[SessionSummary]:
+        ids = [i.decode() for i in await self._r.zrevrange(self._owned(owner), 0, -1)]
         async with self._r.pipeline(transaction=False) as pipe:
             for session_id in ids:
                 state_key, turns_key, _ = self._keys(session_id)
@@ -107,6 +114,8 @@ class RedisSessionStore:
             if raw is None:  # expired or pruned meanwhile
                 continue
             state = decode(raw)
+            if state.get("owner") != owner:
+                continue
             summaries.append(
                 SessionSummary(
                     state["id"],
@@ -255,6 +264,9 @@ class RedisSessionStore:
         next_seq: int | None = None,
     ) -> None:
         state_key, turns_key, _ = self._keys(session.id)
+        owner: str | None = (
+            stored.get("owner") if stored else session.owner
+        )  # a session's owner never changes
         state = {
             "id": session.id,
             "created": stored["created"] if stored else session.created,
@@ -265,12 +277,14 @@ class RedisSessionStore:
             "waiting": {call_id: asdict(call) for call_id, call in session.waiting.items()},
             "next_seq": session.next_seq if next_seq is None else next_seq,
             "upstream_id": session.upstream_id,
-            "owner": stored.get("owner") if stored else session.owner,
+            "owner": owner,
             "account": session.account,
         }
         pipe.set(state_key, encode(state), ex=self._ttl())
         pipe.expire(turns_key, self._ttl())
         pipe.zadd(self._sessions, {session.id: now})
+        pipe.zadd(self._owned(owner), {session.id: now})
+        pipe.expire(self._owned(owner), self._ttl())
         gone = set(stored.get("waiting", {})) - set(session.waiting) if stored else set()
         if gone:
             pipe.hdel(self._calls, *gone)
@@ -304,8 +318,10 @@ class RedisSessionStore:
         async with self._r.pipeline(transaction=True) as pipe:
             pipe.get(state_key).hkeys(sigs_key)
             raw, fields = await pipe.execute()
-            waiting = list(decode(raw).get("waiting", {})) if raw is not None else []
+            state = decode(raw) if raw is not None else {}
+            waiting = list(state.get("waiting", {}))
             pipe.delete(state_key, turns_key, sigs_key)
+            pipe.zrem(self._owned(state.get("owner")), session_id)
             if waiting:
                 pipe.hdel(self._calls, *waiting)
             if fields:

@@ -91,7 +91,7 @@ async def test_tls_with_the_password_in_its_own_setting(tls_redis: tuple[int, Pa
     async with AsyncExitStack() as stack:
         settings = make_settings("http://127.0.0.1:9", data_dir=tmp_path, store=url, store_password=PASSWORD)
         storage = await open_storage(settings, Limits(), stack)
-        assert await storage.sessions.summaries() == []
+        assert await storage.sessions.summaries(None) == []
 
 
 async def test_a_certificate_nobody_vouches_for_is_refused(

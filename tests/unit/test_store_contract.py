@@ -223,13 +223,13 @@ async def test_sessions_are_bounded_by_count_and_age(opener: Opener) -> None:
     second = await commit(sessions, None, ask("2"), said("b"))
     clock.now += 1
     third = await commit(sessions, None, ask("3"), said("c"))
-    assert [s.id for s in await sessions.summaries()] == [third, second]
+    assert [s.id for s in await sessions.summaries(None)] == [third, second]
     with pytest.raises(UnknownSession):
         await sessions.history(first)
     assert await sessions.session_for_call("c1") is None  # its waiting call went with it
     clock.now += 200
     fourth = await commit(sessions, None, ask("4"), said("d"))
-    assert [s.id for s in await sessions.summaries()] == [fourth]
+    assert [s.id for s in await sessions.summaries(None)] == [fourth]
 
 
 async def test_processes_pruning_at_once_keep_the_bound_and_whole_sessions(opener: Opener) -> None:
@@ -246,7 +246,7 @@ async def test_processes_pruning_at_once_keep_the_bound_and_whole_sessions(opene
         for n in range(60):
             group.start_soon(start, (one, two)[n % 2], n)
     await commit(one, None, ask("last"), said("a"))  # one more commit, after all of them
-    left = await one.summaries()
+    left = await one.summaries(None)
     assert len(left) == 10
     for summary in left:
         session = await two.history(summary.id)
