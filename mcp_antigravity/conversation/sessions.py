@@ -155,4 +155,4 @@ class Sessions:
 
     async def reset(self, session: Session) -> None:
         session.waiting = {}
-        await self.store.reset(session, self._clock())
+        await self.store.reset(session, self._clock(), holder=self._holders.get(session.id))

@@ -262,8 +262,10 @@ class SqliteDatabase:
         ).fetchone()
         return row is not None
 
-    def reset(self, session: Session, now: float) -> None:
+    def reset(self, session: Session, now: float, holder: str | None = None) -> None:
         with self._transaction() as db:
+            if holder is not None and not self._holds(db, session.id, holder, now):
+                raise lost_lock(session)
             db.execute("DELETE FROM turns WHERE session_id = ?", (session.id,))
             db.execute("DELETE FROM signatures WHERE session_id = ?", (session.id,))
             self._save_state(db, session, now)
@@ -367,8 +369,8 @@ class SqliteStore:
             self._limits,
         )
 
-    async def reset(self, session: Session, now: float) -> None:
-        await self._run(self._db.reset, session, now)
+    async def reset(self, session: Session, now: float, *, holder: str | None = None) -> None:
+        await self._run(self._db.reset, session, now, holder)
 
     async def lock(self, session_id: str, token: str, now: float, ttl: float) -> bool:
         return await self._run(self._db.lock, session_id, token, now, ttl)

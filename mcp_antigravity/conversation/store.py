@@ -113,8 +113,9 @@ class SessionStore(Protocol):
         session's lock."""
         ...
 
-    async def reset(self, session: Session, now: float) -> None:
-        """Drop the session's turns and signatures; keep (and save) its settings."""
+    async def reset(self, session: Session, now: float, *, holder: str | None = None) -> None:
+        """Drop the session's turns and signatures; keep (and save) its settings. With ``holder``,
+        only while that token holds the session's lock."""
         ...
 
     async def lock(self, session_id: str, token: str, now: float, ttl: float) -> bool:

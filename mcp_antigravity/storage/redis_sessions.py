@@ -181,12 +181,15 @@ class RedisSessionStore:
         return base
 
     @reported
-    async def reset(self, session: Session, now: float) -> None:
+    async def reset(self, session: Session, now: float, *, holder: str | None = None) -> None:
         state_key, turns_key, sigs_key = self._keys(session.id)
+        lock_key = self._c.key("lock", session.id)
         async with self._r.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    await pipe.watch(state_key, sigs_key)
+                    await pipe.watch(state_key, sigs_key, lock_key)
+                    if holder is not None and await pipe.get(lock_key) != holder.encode():
+                        raise lost_lock(session)
                     raw = await pipe.get(state_key)
                     fields = await pipe.hkeys(sigs_key)
                     pipe.multi()

@@ -366,6 +366,8 @@ async def test_a_holder_that_lost_its_lock_cannot_store(opener: Opener) -> None:
     late = [Turn(2, "user", None, [{"text": "late"}]), Turn(3, "model", MODEL, [{"text": "late answer"}])]
     with pytest.raises(SessionConflict, match="taken over"):
         await one.store.commit(session, late, [], clock.now, answers_calls=False, holder="slow")
+    with pytest.raises(SessionConflict, match="taken over"):
+        await one.store.reset(session, clock.now, holder="slow")
     stored = await two.history(session_id)
     assert [t.parts[0]["text"] for t in stored.turns] == ["q0", "a0"] and stored.next_seq == 2
 
