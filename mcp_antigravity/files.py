@@ -78,9 +78,14 @@ def write_private(folder: Path, name: str, data: bytes) -> Path:
     return target.resolve()
 
 
+def caller_digest(caller: str) -> str:
+    """The name a caller's things are stored under: a hash, never the caller's own text."""
+    return hashlib.sha256(caller.encode()).hexdigest()[:24]
+
+
 def caller_folder(folder: Path, caller: str | None) -> Path:
     """Where the files of ``caller`` live inside ``folder``: ``folder`` itself for the local user
-    (``None``), else a subfolder named by a hash of the caller (never by the caller's own text)."""
+    (``None``), else a subfolder named by :func:`caller_digest`."""
     if caller is None:
         return folder
-    return folder / "callers" / hashlib.sha256(caller.encode()).hexdigest()[:24]
+    return folder / "callers" / caller_digest(caller)

@@ -172,7 +172,7 @@ REDIS_REQUIRED = "MCP_ANTIGRAVITY_TESTS_NEED_REDIS"
 """Set (as .ci/run does): a missing redis-server fails the Redis tests instead of skipping them."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -196,7 +196,7 @@ def running_redis(folder: Path, *options: str, tls: bool = False, port: int | No
     """A redis-server of its own on a free loopback port (or ``port``; no disk persistence,
     ``options`` added); yields the port once it accepts connections. ``tls``: the port speaks
     TLS only."""
-    port = port or _free_port()
+    port = port or free_port()
     (folder / "redis.log").unlink(missing_ok=True)
     listen = ["--port", "0", "--tls-port", str(port)] if tls else ["--port", str(port)]
     process = subprocess.Popen(

@@ -26,9 +26,9 @@ from ..config import Settings
 from ..conversation.sqlite_store import SqliteStore
 from ..conversation.store import Limits, SessionStore
 from ..media.saved import ImageFolder, ImageStore
-from .redis import StoreError, describe, is_redis
+from .redis import StoreError
 
-__all__ = ["Storage", "StoreError", "open_storage", "where"]
+__all__ = ["Storage", "StoreError", "open_storage"]
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,6 @@ class Storage:
     accounts: AccountStates | None
     """``None``: account state stays in the accounts file."""
     images: ImageStore
-
-
-def where(settings: Settings) -> str:
-    """The store, as it may be shown (never a password)."""
-    if settings.store is not None and is_redis(settings.store.get_secret_value()):
-        return describe(settings.store.get_secret_value())
-    return str(settings.sessions_path)
 
 
 async def open_storage(settings: Settings, limits: Limits, stack: AsyncExitStack) -> Storage:

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 """The version every stored value carries; a newer one is refused, not misread."""
-SCHEMES = ("redis", "rediss")
 COMMAND_TIMEOUT = 10.0
 MAX_CONNECTIONS = 128
 
@@ -37,10 +36,6 @@ class StoreError(Exception):
 class StoreUnavailable(StoreError):
     """A command to the store failed mid-run (Redis down, a timeout): the call's turn was not
     stored, or its storing was not confirmed."""
-
-
-def is_redis(url: str | None) -> bool:
-    return url is not None and urlsplit(url).scheme in SCHEMES
 
 
 def describe(url: str) -> str:

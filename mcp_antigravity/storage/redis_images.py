@@ -5,10 +5,10 @@ name, as for the images folder. Images expire with the session age limit; a call
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 
+from ..files import caller_digest
 from ..media.saved import SavedImage, valid_name
 from .redis import RedisConnection, reported
 
@@ -72,4 +72,4 @@ class RedisImages:
 
 
 def _who(owner: str | None) -> str:
-    return "local" if owner is None else hashlib.sha256(owner.encode()).hexdigest()[:24]
+    return "local" if owner is None else caller_digest(owner)

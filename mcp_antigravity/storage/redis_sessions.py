@@ -19,7 +19,6 @@ session age limit; sessions and signatures beyond their bounds go after each com
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -32,6 +31,7 @@ from ..conversation.functions import FunctionSpec
 from ..conversation.signatures import Signature
 from ..conversation.store import Limits, Session, SessionSummary, Turn, follow, lost_lock, trim_cut
 from ..conversation.turns import WaitingCall
+from ..files import caller_digest
 from .redis import RedisConnection, decode, encode, reported
 
 LOCK = """
@@ -73,13 +73,21 @@ class RedisSessionStore:
         self._calls = connection.key("calls")
 
     def _owned(self, owner: str | None) -> str:
-        """The index of one owner's sessions (by a hash of the name, never the name itself)."""
-        return self._c.key(
-            "owned", "local" if owner is None else hashlib.sha256(owner.encode()).hexdigest()[:24]
-        )
+        """The index of one owner's sessions (see :func:`..files.caller_digest`)."""
+        return self._c.key("owned", "local" if owner is None else caller_digest(owner))
 
     def _keys(self, session_id: str) -> tuple[str, str, str]:
         return self._c.key("s", session_id), self._c.key("t", session_id), self._c.key("g", session_id)
+
+    def _lock_key(self, session_id: str) -> str:
+        return self._c.key("lock", session_id)
+
+    async def _watch(self, pipe: Any, session: Session, holder: str | None, *keys: str) -> None:
+        """Watch ``keys`` and the session's lock; with ``holder``, refuse unless it holds the lock."""
+        lock_key = self._lock_key(session.id)
+        await pipe.watch(*keys, lock_key)
+        if holder is not None and await pipe.get(lock_key) != holder.encode():
+            raise lost_lock(session)
 
     # ------------------------------------------------------------------ reads
 
@@ -143,13 +151,10 @@ class RedisSessionStore:
         holder: str | None = None,
     ) -> int:
         state_key, turns_key, sigs_key = self._keys(session.id)
-        lock_key = self._c.key("lock", session.id)
         async with self._r.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    await pipe.watch(state_key, turns_key, lock_key)
-                    if holder is not None and await pipe.get(lock_key) != holder.encode():
-                        raise lost_lock(session)
+                    await self._watch(pipe, session, holder, state_key, turns_key)
                     raw = await pipe.get(state_key)
                     stored = decode(raw) if raw is not None else None
                     shift = follow(
@@ -168,7 +173,7 @@ class RedisSessionStore:
                     pipe.rpush(turns_key, *[encode(_turn_json(t, shift)) for t in turns])
                     self._put_signatures(pipe, session.id, sigs_key, signatures, shift)
                     if kept is not None:
-                        _, dropped_turns, dropped_fields = kept
+                        dropped_turns, dropped_fields = kept
                         pipe.ltrim(turns_key, dropped_turns, -1)
                         self._drop_signatures(pipe, session.id, sigs_key, dropped_fields)
                     self._save_state(pipe, session, stored, now, next_seq=base + len(turns))
@@ -183,13 +188,10 @@ class RedisSessionStore:
     @reported
     async def reset(self, session: Session, now: float, *, holder: str | None = None) -> None:
         state_key, turns_key, sigs_key = self._keys(session.id)
-        lock_key = self._c.key("lock", session.id)
         async with self._r.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    await pipe.watch(state_key, sigs_key, lock_key)
-                    if holder is not None and await pipe.get(lock_key) != holder.encode():
-                        raise lost_lock(session)
+                    await self._watch(pipe, session, holder, state_key, sigs_key)
                     raw = await pipe.get(state_key)
                     fields = await pipe.hkeys(sigs_key)
                     pipe.multi()
@@ -204,12 +206,12 @@ class RedisSessionStore:
 
     @reported
     async def lock(self, session_id: str, token: str, now: float, ttl: float) -> bool:
-        held = await self._lock(keys=[self._c.key("lock", session_id)], args=[token, max(1, int(ttl * 1000))])
+        held = await self._lock(keys=[self._lock_key(session_id)], args=[token, max(1, int(ttl * 1000))])
         return bool(held)
 
     @reported
     async def unlock(self, session_id: str, token: str) -> None:
-        await self._unlock(keys=[self._c.key("lock", session_id)], args=[token])
+        await self._unlock(keys=[self._lock_key(session_id)], args=[token])
 
     async def close(self) -> None:
         return None  # the connection is the storage's to close
@@ -218,9 +220,9 @@ class RedisSessionStore:
 
     async def _trimmed(
         self, pipe: Any, turns_key: str, sigs_key: str, new: list[Turn], shift: int
-    ) -> tuple[int, int, list[bytes]] | None:
-        """What trimming to ``max_turns`` drops once ``new`` is appended: the first kept sequence
-        number, how many stored turns go, and the signature fields that go with them."""
+    ) -> tuple[int, list[bytes]] | None:
+        """What trimming to ``max_turns`` drops once ``new`` is appended: how many stored turns go,
+        and the signature fields that go with them."""
         count = await pipe.llen(turns_key)
         if count + len(new) <= self._limits.max_turns:
             return None
@@ -230,7 +232,7 @@ class RedisSessionStore:
         if cut is None:
             return None
         fields = [f for f in await pipe.hkeys(sigs_key) if int(f.split(b":", 1)[0]) < cut]
-        return cut, sum(1 for seq, _, _ in rows[:count] if seq < cut), fields
+        return sum(1 for seq, _, _ in rows[:count] if seq < cut), fields
 
     def _put_signatures(
         self, pipe: Any, session_id: str, sigs_key: str, signatures: list[Signature], shift: int
@@ -303,12 +305,12 @@ class RedisSessionStore:
         twice, and the work stays in proportion to what is over the bounds."""
         limits = self._limits
         old = await self._claim(keys=[self._sessions], args=[now - limits.max_age, limits.max_sessions])
-        for session_id in old:
-            await self._drop_session(session_id.decode())
+        for session_id in {s.decode() for s in old}:  # over both bounds: listed twice
+            await self._drop_session(session_id)
         stale = await self._claim(keys=[self._sigs], args=[now - limits.signature_ttl, limits.max_signatures])
         if stale:
             by_session: dict[str, list[str]] = {}
-            for member in stale:
+            for member in set(stale):
                 session_id, _, field = member.decode().partition("|")
                 by_session.setdefault(session_id, []).append(field)
             async with self._r.pipeline(transaction=True) as pipe:

@@ -19,9 +19,10 @@ from mcp_antigravity import build_server
 from mcp_antigravity.config import load_settings
 from mcp_antigravity.conversation.store import Limits
 from mcp_antigravity.emulator import Emulator
-from mcp_antigravity.storage import StoreError, open_storage, where
+from mcp_antigravity.storage import StoreError, open_storage
+from mcp_antigravity.storage.redis import describe
 
-from ..conftest import _free_port, make_settings, running_redis, text_of
+from ..conftest import free_port, make_settings, running_redis, text_of
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "s3cret-redis-pass"
@@ -112,7 +113,7 @@ def test_the_password_never_shows(tls_redis: tuple[int, Path], tmp_path: Path) -
     port, cert = tls_redis
     url = f"rediss://:{PASSWORD}@127.0.0.1:{port}/0?ssl_ca_certs={cert}"
     settings = load_settings(store=url)
-    assert PASSWORD not in repr(settings) and PASSWORD not in where(settings)
+    assert PASSWORD not in repr(settings) and PASSWORD not in describe(url)
     listed = run_cli(tmp_path, "accounts", "list", ANTIGRAVITY_STORE=url)  # connects, at debug level
     assert listed.returncode == 0, listed.stderr
     wrong = url.replace(PASSWORD, "not-the-password")
@@ -130,7 +131,7 @@ def test_the_password_never_shows(tls_redis: tuple[int, Path], tmp_path: Path) -
 
 
 def test_a_store_that_is_not_there_stops_the_server_with_one_sentence(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     refused = run_cli(
         tmp_path,
         "serve",

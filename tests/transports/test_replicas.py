@@ -93,9 +93,9 @@ def deployed() -> tuple[list[str], dict[str, str]]:
 
 
 @contextmanager
-def started(index: int, tmp_path: Path, env: dict[str, str]) -> Iterator[Replica]:
-    """One replica, as compose.yaml runs it, on a loopback port with a data directory of its own."""
-    command, _ = deployed()
+def started(index: int, tmp_path: Path, command: list[str], env: dict[str, str]) -> Iterator[Replica]:
+    """One replica, as compose.yaml runs it (``command``), on a loopback port with a data directory
+    of its own."""
     assert command[:2] == ["mcp-antigravity", "serve"] and command[-4:] == [
         "--host",
         "0.0.0.0",
@@ -144,7 +144,7 @@ async def deployment(
     callers.write_text(f'{CALLER} = "{TOKEN}"\nbob = "{OTHER_TOKEN}"\n')
     callers.chmod(0o600)
     store = urlsplit(redis_server)
-    _, settings = deployed()
+    command, settings = deployed()
     assert settings["ANTIGRAVITY_STORE"].startswith("redis://")
     async with running_emulator(three_accounts(**emulated)) as (emulator, url):
         env = {
@@ -166,7 +166,9 @@ async def deployment(
             replicas = []
             for index in range(count):  # each start reads a pipe: off the event loop the emulator runs on
                 replicas.append(
-                    await anyio.to_thread.run_sync(stack.enter_context, started(index, tmp_path, env))
+                    await anyio.to_thread.run_sync(
+                        stack.enter_context, started(index, tmp_path, command, env)
+                    )
                 )
             yield emulator, replicas, {"store": redis_server, "store_namespace": namespace}
 
