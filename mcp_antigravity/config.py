@@ -308,12 +308,22 @@ class Settings(BaseSettings):
     def _check_store(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or value.get_secret_value().strip().lower() in ("", "sqlite"):
             return None
-        from urllib.parse import urlsplit
+        from urllib.parse import parse_qs, urlsplit
 
         parts = urlsplit(value.get_secret_value().strip())
         if parts.scheme not in ("redis", "rediss") or not parts.hostname:
             raise ValueError(
                 "must be redis://host:port/db or rediss://host:port/db (TLS); leave it unset for the SQLite file"
+            )
+        options = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
+        if options.get("ssl_cert_reqs", "required") != "required" or options.get("ssl_check_hostname") in (
+            "false",
+            "0",
+            "no",
+        ):
+            raise ValueError(
+                "must not turn off the TLS certificate or host name check; give a private CA with "
+                "?ssl_ca_certs=/path/ca.pem instead"
             )
         return SecretStr(value.get_secret_value().strip())
 

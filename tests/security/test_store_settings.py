@@ -157,6 +157,15 @@ def test_a_store_that_is_not_redis_is_refused_by_name(tmp_path: Path, value: str
     assert "ANTIGRAVITY_STORE" in refused.stderr and "redis://host:port/db" in refused.stderr
 
 
+@pytest.mark.parametrize(
+    "query", ["ssl_cert_reqs=none", "ssl_cert_reqs=optional", "ssl_check_hostname=false"]
+)
+def test_the_certificate_check_cannot_be_turned_off(tmp_path: Path, query: str) -> None:
+    refused = run_cli(tmp_path, "serve", ANTIGRAVITY_STORE=f"rediss://127.0.0.1:6379/0?{query}")
+    assert refused.returncode == 2
+    assert "ANTIGRAVITY_STORE" in refused.stderr and "must not turn off the TLS" in refused.stderr
+
+
 async def test_a_store_that_goes_away_mid_run_is_told_and_then_used_again(
     emulator: tuple[Emulator, str], tmp_path: Path
 ) -> None:
